@@ -1,0 +1,81 @@
+"""Vanguard: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from server.config import Settings
+from server.database import Database
+
+db = Database()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+log = logging.getLogger("vanguard")
+
+LOCALES = ("zh_Hans_CN", "en")
+
+
+def _select_locale() -> str:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return str(current_user.locale)
+    cookie = request.cookies.get("vanguard_locale")
+    if cookie in LOCALES:
+        return cookie
+    return request.accept_languages.best_match(["zh", "en"], default="zh") == "en" and "en" or "zh_Hans_CN"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = Settings.from_env()
+    overrides = dict(config or {})
+    for key in list(overrides):
+        if hasattr(settings, key):
+            setattr(settings, key, overrides.pop(key))
+    app = Flask(__name__, instance_path=str(settings.instance_dir), static_folder="../static",
+                static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_TRANSLATION_DIRECTORIES=str(settings.instance_dir.parent / "translations"),
+        JSON_AS_ASCII=False,
+        VANGUARD=settings,
+    )
+    app.config.update(overrides)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    db.init(settings.database_url)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from server import auth, cli
+    from server.api import api_bp
+    from server.web import web_bp
+
+    auth.init_login(login_manager)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+    cli.register(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    if app.config.get("VANGUARD_STARTUP", True):
+        from server.startup import on_start
+
+        on_start(app, settings)
+    return app

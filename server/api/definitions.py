@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server import definitions
+from server.api import api_bp
+from server.errors import BadRequest, Forbidden, Invalid, NotFound
+from server.models import Position, ProcessDefinition
+from server.org import active_position_filter
+from server.requests import me, read, write
+
+
+def _upload() -> tuple[bytes, str, dict[str, Any]]:
+    """The BPMN file (multipart ``file`` or raw XML body) and any form files sent with it."""
+    settings = current_app.config["VANGUARD"]
+    forms = definitions.load_forms(settings.workflows_dir / "forms")
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest("send the BPMN file as the multipart field 'file'",
+                             [{"field": "file", "message": "required"}])
+        content, name = upload.read(), upload.filename or "upload.bpmn"
+        for form in request.files.getlist("forms"):
+            try:
+                forms[form.filename or "form.json"] = json.loads(form.read().decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise Invalid(f"form file '{form.filename}' is not JSON: {exc}",
+                              [{"field": "forms", "message": str(exc)}]) from exc
+    else:
+        content, name = request.get_data(), request.args.get("name", "upload.bpmn")
+    if not content.strip():
+        raise BadRequest("the BPMN file is empty", [{"field": "file", "message": "empty"}])
+    return content, name, forms
+
+
+def _require_designer(session: Session) -> Any:
+    person = me(session)
+    is_designer = session.scalar(
+        select(Position.id).where(Position.person_id == person.id, Position.role == "designer",
+                                  active_position_filter()).limit(1)
+    )
+    if is_designer is None:
+        raise Forbidden("only process designers may deploy process definitions")
+    return person
+
+
+@api_bp.get("/process-definitions")
+def list_definitions() -> Any:
+    items = read(lambda s: [definitions.definition_dict(d) for d in definitions.list_latest(s)])
+    return jsonify({"items": items, "total": len(items)})
+
+
+@api_bp.post("/process-definitions")
+def deploy_definition() -> Any:
+    content, name, forms = _upload()
+
+    def deploy(session: Session) -> list[dict[str, Any]]:
+        actor = _require_designer(session)
+        stored = definitions.deploy(session, content, name, forms, actor)
+        return [definitions.definition_dict(d) for d in stored]
+
+    stored = write(deploy)
+    first = stored[0]
+    return jsonify({**first, "deployed": stored}), 201
+
+
+@api_bp.post("/process-definitions/validate")
+def validate_definition() -> Any:
+    content, name, forms = _upload()
+    parsed = definitions.validate(content, name, forms)
+    return jsonify({"valid": True, "processes": [p.key for p in parsed], "details": []})
+
+
+@api_bp.get("/process-definitions/<key>")
+def get_definition(key: str) -> Any:
+    def versions(session: Session) -> dict[str, Any]:
+        rows = session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version)
+        ).all()
+        if not rows:
+            raise NotFound(f"no process definition with key '{key}'")
+        latest = definitions.definition_dict(rows[-1])
+        latest["versions"] = [definitions.definition_dict(r) for r in rows]
+        latest["forms"] = rows[-1].forms
+        return latest
+
+    return jsonify(read(versions))
+
+
+@api_bp.get("/process-definitions/<key>/versions/<int:version>/bpmn")
+def get_definition_xml(key: str, version: int) -> Any:
+    def xml(session: Session) -> str:
+        row = session.scalar(
+            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+        )
+        if row is None:
+            raise NotFound(f"process '{key}' has no version {version}")
+        return row.bpmn_xml
+
+    return Response(read(xml), mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})

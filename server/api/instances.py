@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import instances
+from server.api import api_bp, int_arg, json_body
+from server.errors import BadRequest
+from server.models import OrgUnit, ProcessDefinition, ProcessInstance
+from server.org import visible_unit_filter
+from server.requests import me, read, write
+
+
+@api_bp.post("/process-instances")
+def start_instance() -> Any:
+    body = json_body()
+    key, unit, data = body.get("process_key"), body.get("org_unit"), body.get("data", {})
+    problems = []
+    if not isinstance(key, str) or not key:
+        problems.append({"field": "process_key", "message": "required"})
+    if not isinstance(unit, (int, str)) or unit == "":
+        problems.append({"field": "org_unit", "message": "required (id or code)"})
+    if not isinstance(data, dict):
+        problems.append({"field": "data", "message": "must be an object"})
+    if problems:
+        raise BadRequest("cannot start: " + ", ".join(p["field"] for p in problems), problems)
+
+    def start(session: Session) -> dict[str, Any]:
+        instance = instances.start_instance(
+            session, process_key=key, org_unit=unit, data=data, actor=me(session)
+        )
+        return instances.instance_dict(session, instance, full=True)
+
+    return jsonify(write(start)), 201
+
+
+@api_bp.get("/process-instances")
+def list_instances() -> Any:
+    limit = int_arg("limit", 50, 1, 500)
+    offset = int_arg("offset", 0, 0, 10**9)
+    state = request.args.get("state")
+    if state not in (None, "running", "completed"):
+        raise BadRequest("state must be running or completed", [{"field": "state", "message": "unknown"}])
+
+    def query(session: Session) -> dict[str, Any]:
+        person = me(session)
+        stmt = (
+            select(ProcessInstance)
+            .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+            .where(visible_unit_filter(session, person.id))
+        )
+        if state:
+            stmt = stmt.where(ProcessInstance.state == state)
+        if request.args.get("process"):
+            stmt = stmt.join(ProcessDefinition).where(ProcessDefinition.key == request.args["process"])
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = session.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)).all()
+        return {"items": [instances.instance_dict(session, i) for i in rows], "total": total}
+
+    return jsonify(read(query))
+
+
+@api_bp.get("/process-instances/<int:instance_id>")
+def get_instance(instance_id: int) -> Any:
+    def fetch(session: Session) -> dict[str, Any]:
+        instance = instances.get_visible_instance(session, instance_id, me(session))
+        return instances.instance_dict(session, instance, full=True)
+
+    return jsonify(read(fetch))

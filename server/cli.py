@@ -1,0 +1,73 @@
+"""Command line: ``python -m server upgrade|seed-demo|serve`` and the same as ``flask`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+from server.config import ROOT, Settings
+
+
+def alembic_config(url: str) -> object:
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> None:
+    from alembic import command
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")  # type: ignore[arg-type]
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("upgrade")
+    def _upgrade() -> None:
+        """Bring the database schema to the newest migration."""
+        upgrade(app.config["VANGUARD"].database_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description="Vanguard workflow server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("upgrade", help="run database migrations to the newest version")
+    sub.add_parser("seed-demo", help="seed the demo organisation into an empty database")
+    serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("VANGUARD_THREADS", "8")))
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "upgrade":
+        upgrade(settings.database_url)
+        print(f"database at {settings.database_url} is up to date")
+        return 0
+    if args.command == "seed-demo":
+        from server import create_app, db, demo
+
+        create_app({"VANGUARD_STARTUP": False})
+        with db.transaction() as session:
+            if demo.is_empty(session):
+                demo.seed(session)
+                print("demo organisation seeded")
+            else:
+                print("the database is not empty; nothing seeded")
+        return 0
+    if args.command == "serve":
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        bind = f"{args.host}:{settings.port}"
+        print(f"Vanguard serving on http://{bind}/ (log in as admin / demo when VANGUARD_DEMO=1)")
+        os.execv(
+            str(gunicorn),
+            [str(gunicorn), "--workers", "1", "--threads", str(args.threads), "--bind", bind,
+             "--access-logfile", "-", "server.wsgi:app"],
+        )
+    return 1

@@ -1,0 +1,86 @@
+"""Every setting of the server, read from the environment in one place.
+
+| variable | meaning | default |
+| --- | --- | --- |
+| ``VANGUARD_DATABASE_URL`` | SQLAlchemy URL of the database | ``sqlite:///<instance>/vanguard.db`` |
+| ``VANGUARD_SECRET_KEY`` | key signing session cookies and CSRF tokens | generated on first start, kept in ``instance/secret_key`` |
+| ``PORT`` | port ``python -m server serve`` listens on | ``5000`` |
+| ``VANGUARD_DEMO`` | ``1``: seed the demo organisation into an empty database at start | off (on in ``make run``) |
+| ``VANGUARD_WORKFLOWS_DIR`` | folder of BPMN/DMN files deployed at start, with ``forms/`` | ``workflows/`` of the checkout |
+| ``VANGUARD_INSTANCE_DIR`` | folder for the SQLite file, the secret key and uploads | ``instance/`` of the checkout |
+| ``VANGUARD_TIMEZONE`` | time zone in which working days and due dates are counted | ``Asia/Shanghai`` |
+| ``VANGUARD_SCHEDULER`` | ``embedded``: a thread in the web process fires timers; ``off``: a separate worker does | ``embedded`` |
+| ``VANGUARD_BROKER_URL`` | Celery broker for scale-out mode | ``redis://127.0.0.1:6379/0`` |
+| ``VANGUARD_SMTP_HOST`` / ``VANGUARD_SMTP_PORT`` / ``VANGUARD_MAIL_FROM`` | e-mail for reminders; unset: reminders stay in-app | unset / ``25`` / ``vanguard@localhost`` |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return the key from the environment, or the one kept in the instance folder.
+
+    A key generated on first start is written once and reused, so that sessions
+    survive restarts without the administrator having to invent one.
+    """
+    from_env = os.environ.get("VANGUARD_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+@dataclass
+class Settings:
+    database_url: str
+    secret_key: str
+    port: int = 5000
+    demo: bool = False
+    workflows_dir: Path = ROOT / "workflows"
+    instance_dir: Path = ROOT / "instance"
+    timezone: str = "Asia/Shanghai"
+    scheduler: str = "embedded"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    mail_from: str = "vanguard@localhost"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        instance_dir = Path(env.get("VANGUARD_INSTANCE_DIR", ROOT / "instance"))
+        database_url = env.get("VANGUARD_DATABASE_URL") or f"sqlite:///{instance_dir / 'vanguard.db'}"
+        return cls(
+            database_url=database_url,
+            secret_key=_secret_key(instance_dir),
+            port=int(env.get("PORT", "5000")),
+            demo=_flag(env.get("VANGUARD_DEMO")),
+            workflows_dir=Path(env.get("VANGUARD_WORKFLOWS_DIR", ROOT / "workflows")),
+            instance_dir=instance_dir,
+            timezone=env.get("VANGUARD_TIMEZONE", "Asia/Shanghai"),
+            scheduler=env.get("VANGUARD_SCHEDULER", "embedded"),
+            broker_url=env.get("VANGUARD_BROKER_URL", "redis://127.0.0.1:6379/0"),
+            smtp_host=env.get("VANGUARD_SMTP_HOST") or None,
+            smtp_port=int(env.get("VANGUARD_SMTP_PORT", "25")),
+            mail_from=env.get("VANGUARD_MAIL_FROM", "vanguard@localhost"),
+        )

@@ -1,0 +1,215 @@
+"""Deploying BPMN process definitions: validate, version, store.
+
+A file is checked three ways before anything is stored: XML schema, the
+engine's own parse (with a fresh parser), and Vanguard's conventions (lane
+roles, forms, due dates; docs/bpmn-authoring.md). Any error refuses the whole
+file, listing every problem with its BPMN element id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import audit
+from server.due import DueExpressionError, resolve_due
+from server.engine import DefinitionInvalid, ElementInfo, ParsedProcess, Problem, lane_role_expression, parse_bpmn
+from server.errors import Invalid, NotFound
+from server.models import Person, ProcessDefinition
+from server.org import parse_role_expression
+from server.workdays import WorkdayCalendar
+
+HUMAN_KINDS = {"UserTask", "ManualTask"}
+_CHECK_CALENDAR = WorkdayCalendar()
+
+
+def load_forms(folder: Path) -> dict[str, Any]:
+    """Every ``*.json`` form schema of a folder, by file name."""
+    forms: dict[str, Any] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            forms[path.name] = json.loads(path.read_text(encoding="utf-8"))
+    return forms
+
+
+def _element_checks(forms: Mapping[str, Any]) -> Any:
+    def check(el: ElementInfo) -> list[Problem]:
+        problems = []
+        props = el.properties
+        role_expr = props.get("role") or (lane_role_expression(el.lane) if el.kind in HUMAN_KINDS else None)
+        if el.kind in HUMAN_KINDS and not role_expr and not props.get("assignee"):
+            problems.append(
+                Problem(el.element_id, "a user task needs a lane naming a role, a 'role' or an 'assignee'")
+            )
+        if role_expr and el.kind in HUMAN_KINDS:
+            try:
+                parse_role_expression(role_expr)
+            except ValueError as exc:
+                problems.append(Problem(el.element_id, f"role: {exc}"))
+        if props.get("starter"):
+            try:
+                parse_role_expression(props["starter"])
+            except ValueError as exc:
+                problems.append(Problem(el.element_id, f"starter: {exc}"))
+        form = props.get("form")
+        if form:
+            schema = forms.get(form)
+            if schema is None:
+                problems.append(Problem(el.element_id, f"form '{form}' not found in workflows/forms"))
+            else:
+                try:
+                    Draft202012Validator.check_schema(schema)
+                except SchemaError as exc:
+                    problems.append(Problem(el.element_id, f"form '{form}' is not a valid JSON Schema: {exc.message}"))
+        due = props.get("due")
+        if due and not due.startswith("="):
+            try:
+                resolve_due(due, ready_at=datetime.now(UTC), calendar=_CHECK_CALENDAR)
+            except DueExpressionError as exc:
+                problems.append(Problem(el.element_id, str(exc)))
+        assignee = props.get("assignee")
+        if assignee and not assignee.replace(".", "_").isidentifier():
+            problems.append(Problem(el.element_id, f"assignee '{assignee}' must name a task-data variable"))
+        priority = props.get("priority")
+        if priority and not priority.lstrip("-").isdigit():
+            problems.append(Problem(el.element_id, f"priority '{priority}' must be an integer"))
+        return problems
+
+    return check
+
+
+def validate(content: bytes, source_name: str, forms: Mapping[str, Any]) -> list[ParsedProcess]:
+    """Parse and check without storing; raises ``Invalid`` with every problem."""
+    try:
+        return parse_bpmn(content, source_name, extra_checks=_element_checks(forms))
+    except DefinitionInvalid as exc:
+        raise Invalid(
+            f"{source_name}: {len(exc.problems)} problem(s) prevent deployment",
+            [p.as_dict() for p in exc.problems],
+        ) from exc
+
+
+def _used_forms(process: ParsedProcess, forms: Mapping[str, Any]) -> dict[str, Any]:
+    names = {el.properties["form"] for el in process.elements if el.properties.get("form")}
+    return {name: forms[name] for name in sorted(names)}
+
+
+def deploy(
+    session: Session,
+    content: bytes,
+    source_name: str,
+    forms: Mapping[str, Any],
+    actor: Person | None,
+    skip_unchanged: bool = False,
+) -> list[ProcessDefinition]:
+    """Store a new version of every executable process in the file."""
+    parsed = validate(content, source_name, forms)
+    text = content.decode("utf-8")
+    stored = []
+    for process in parsed:
+        used_forms = _used_forms(process, forms)
+        checksum = hashlib.sha256(
+            content + json.dumps(used_forms, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        latest = latest_version(session, process.key)
+        if skip_unchanged and latest is not None and latest.checksum == checksum:
+            continue
+        version = (session.scalar(
+            select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == process.key)
+        ) or 0) + 1
+        start = next((el for el in process.elements if el.kind == "StartEvent"), None)
+        start_props = start.properties if start else {}
+        definition = ProcessDefinition(
+            starter=start_props.get("starter"),
+            start_form=start_props.get("form"),
+            key=process.key,
+            version=version,
+            name=process.name,
+            source_name=source_name,
+            bpmn_xml=text,
+            checksum=checksum,
+            spec_json=process.spec_json,
+            stages=process.stages,
+            forms=used_forms,
+            deployed_by_id=actor.id if actor else None,
+        )
+        session.add(definition)
+        session.flush()
+        audit.record(
+            session,
+            "definition.deployed",
+            actor=actor,
+            definition_id=definition.id,
+            key=process.key,
+            version=version,
+            source=source_name,
+        )
+        stored.append(definition)
+    return stored
+
+
+def deploy_folder(session: Session, folder: Path) -> list[ProcessDefinition]:
+    """Deploy every BPMN file of ``workflows/`` that changed since its last version."""
+    forms = load_forms(folder / "forms")
+    stored = []
+    for path in sorted(folder.glob("*.bpmn")):
+        stored += deploy(session, path.read_bytes(), path.name, forms, None, skip_unchanged=True)
+    return stored
+
+
+def latest_version(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalar(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+
+
+def get_latest(session: Session, key: str) -> ProcessDefinition:
+    definition = latest_version(session, key)
+    if definition is None:
+        raise NotFound(f"no process definition with key '{key}'")
+    return definition
+
+
+def list_latest(session: Session) -> list[ProcessDefinition]:
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .join(
+                latest,
+                (latest.c.key == ProcessDefinition.key) & (latest.c.version == ProcessDefinition.version),
+            )
+            .order_by(ProcessDefinition.key)
+        )
+    )
+
+
+def definition_dict(d: ProcessDefinition) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "key": d.key,
+        "version": d.version,
+        "name": d.name,
+        "source_name": d.source_name,
+        "stages": d.stages,
+        "starter": d.starter,
+        "start_form": d.start_form,
+        "deployed_at": d.deployed_at.isoformat(),
+        "deployed_by": d.deployed_by.username if d.deployed_by else None,
+    }

@@ -1,0 +1,533 @@
+"""The one place that talks to SpiffWorkflow.
+
+Everything else sees plain dataclasses: ``ParsedProcess`` at deploy time,
+``HumanTask`` and ``TimerWait`` while an instance runs, and a JSON string as
+the persisted state.
+
+Persisted state leaves the process spec out: specs are stored once per
+definition version and restored into a per-process cache, so loading and
+saving an instance costs what that instance holds, not what its process
+describes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+RESERVED_IDS = {"Start", "End"}
+
+
+class EngineError(Exception):
+    """The engine refused an operation on a running instance."""
+
+    def __init__(self, message: str, element_id: str | None = None):
+        super().__init__(message)
+        self.element_id = element_id
+
+
+@dataclass(frozen=True)
+class Problem:
+    element_id: str | None
+    message: str
+    line: int | None = None
+    severity: str = "error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "element_id": self.element_id,
+            "message": self.message,
+            "line": self.line,
+            "severity": self.severity,
+        }
+
+
+class DefinitionInvalid(Exception):
+    """A BPMN file cannot be deployed; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """What the server needs to know about one flow element of a process."""
+
+    element_id: str
+    name: str
+    kind: str
+    lane: str | None
+    properties: dict[str, str]
+    documentation: str | None
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    key: str
+    name: str
+    spec_json: str
+    stages: list[dict[str, str]]
+    elements: list[ElementInfo]
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    engine_task_id: str
+    element_id: str
+    name: str
+    lane: str | None
+    properties: dict[str, str]
+    documentation: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TimerWait:
+    engine_task_id: str
+    element_id: str
+    due_at: datetime
+
+
+@dataclass
+class Snapshot:
+    """The result of running an instance until it waits."""
+
+    state: str
+    completed: bool
+    data: dict[str, Any]
+    human_tasks: list[HumanTask]
+    timers: list[TimerWait]
+    open_stages: list[str] = field(default_factory=list)
+    last_stage: str | None = None
+
+
+# -- serialization ---------------------------------------------------------------------------
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its spec; restores it around a given spec."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        spec, subprocess_specs = dct.pop("spec"), dct.pop("subprocess_specs")
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializers() -> tuple[BpmnWorkflowSerializer, BpmnWorkflowSerializer]:
+    full = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    specless = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    return full, specless
+
+
+_FULL, _SPECLESS = _make_serializers()
+_SERIALIZER_LOCK = threading.Lock()
+
+
+def _encode_specs(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    registry = _FULL.registry
+    with _SERIALIZER_LOCK:
+        registry._encoder_mode = True
+        try:
+            dct = {
+                "spec": registry.convert(spec),
+                "subprocess_specs": {k: registry.convert(v) for k, v in subprocess_specs.items()},
+            }
+            return json.dumps(dct, cls=_FULL._encoder_cls)
+        finally:
+            registry._encoder_mode = False
+
+
+class _SpecCache:
+    """Restored specs by definition id; specs are read-only once parsed."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, definition_id: int, spec_json: str) -> tuple[Any, dict[str, Any]]:
+        with self._lock:
+            hit = self._items.get(definition_id)
+            if hit is not None:
+                self._items.move_to_end(definition_id)
+                return hit
+        dct = json.loads(spec_json)
+        spec = _FULL.registry.restore(dct["spec"])
+        subs = {k: _FULL.registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+        with self._lock:
+            self._items[definition_id] = (spec, subs)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return spec, subs
+
+
+_SPECS = _SpecCache()
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def _line_index(root: Any) -> dict[int, str]:
+    """Map source lines to the id of the innermost element starting there."""
+    index: dict[int, str] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id") and el.sourceline is not None:
+            index[el.sourceline] = el.get("id")
+    return index
+
+
+def _element_at(index: dict[int, str], line: int | None) -> str | None:
+    if line is None:
+        return None
+    for candidate in range(line, 0, -1):
+        if candidate in index:
+            return index[candidate]
+    return None
+
+
+def _xsd_problems(root: Any) -> list[Problem]:
+    VALIDATOR.preprocess(root)
+    schema = VALIDATOR.validator
+    if schema.validate(root):
+        return []
+    index = _line_index(root)
+    return [
+        Problem(_element_at(index, err.line), f"XML schema: {err.message}", err.line)
+        for err in schema.error_log
+    ]
+
+
+def _structural_problems(root: Any) -> list[Problem]:
+    """Checks SpiffWorkflow would fail on obscurely, or only one at a time."""
+    problems = []
+    ns = {"bpmn": BPMN_NS}
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id") in RESERVED_IDS:
+            problems.append(
+                Problem(
+                    el.get("id"),
+                    f"element id '{el.get('id')}' is reserved by the engine; rename it",
+                    el.sourceline,
+                )
+            )
+    for message in root.iterfind(".//bpmn:message", ns):
+        if not message.get("name"):
+            problems.append(Problem(message.get("id"), "a message needs a name", message.sourceline))
+    for tag in ("exclusiveGateway", "inclusiveGateway"):
+        for gateway in root.iterfind(f".//bpmn:{tag}", ns):
+            default = gateway.get("default")
+            outgoing = [o.text for o in gateway.iterfind("bpmn:outgoing", ns)]
+            if len(outgoing) < 2:
+                continue
+            for flow_id in outgoing:
+                if flow_id == default:
+                    continue
+                flow = root.find(f".//bpmn:sequenceFlow[@id='{flow_id}']", ns)
+                if flow is not None and flow.find("bpmn:conditionExpression", ns) is None:
+                    problems.append(
+                        Problem(
+                            flow_id,
+                            f"flow '{flow_id}' leaves gateway '{gateway.get('id')}' without a "
+                            "condition and is not its default flow",
+                            flow.sourceline,
+                        )
+                    )
+    executable = [
+        p for p in root.iterfind(".//bpmn:process", ns) if p.get("isExecutable", "false") == "true"
+    ]
+    if root.find(".//bpmn:process", ns) is None:
+        problems.append(Problem(None, "the file contains no process"))
+    elif not executable:
+        problems.append(
+            Problem(
+                root.find(".//bpmn:process", ns).get("id"),
+                "no process is marked executable (isExecutable=\"true\")",
+            )
+        )
+    return problems
+
+
+def _stage_order(spec: Any) -> list[dict[str, str]]:
+    """Stages in the order first met walking the spec from its start."""
+    seen_specs = set()
+    stages: list[dict[str, str]] = []
+    codes: set[str] = set()
+    queue = [spec.start]
+    while queue:
+        ts = queue.pop(0)
+        if ts.name in seen_specs:
+            continue
+        seen_specs.add(ts.name)
+        props = _properties(ts)
+        code = props.get("stage")
+        if code and code not in codes:
+            codes.add(code)
+            stages.append({"code": code, "label": props.get("stage_label") or code})
+        queue.extend(ts.outputs)
+    for ts in spec.task_specs.values():
+        props = _properties(ts)
+        code = props.get("stage")
+        if code and code not in codes:
+            codes.add(code)
+            stages.append({"code": code, "label": props.get("stage_label") or code})
+    return stages
+
+
+def _properties(task_spec: Any) -> dict[str, str]:
+    extensions = getattr(task_spec, "extensions", None) or {}
+    props = extensions.get("properties") or {}
+    return {str(k): str(v) for k, v in props.items()}
+
+
+def _kind(task_spec: Any) -> str:
+    return type(task_spec).__name__
+
+
+def _elements(spec: Any) -> list[ElementInfo]:
+    result = []
+    for ts in spec.task_specs.values():
+        bpmn_id = getattr(ts, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        result.append(
+            ElementInfo(
+                element_id=bpmn_id,
+                name=getattr(ts, "bpmn_name", None) or bpmn_id,
+                kind=_kind(ts),
+                lane=getattr(ts, "lane", None),
+                properties=_properties(ts),
+                documentation=getattr(ts, "documentation", None),
+            )
+        )
+    return result
+
+
+def parse_bpmn(
+    content: bytes,
+    source_name: str,
+    dmn_files: Iterable[tuple[str, bytes]] = (),
+    extra_checks: Callable[[ElementInfo], list[Problem]] | None = None,
+) -> list[ParsedProcess]:
+    """Parse and validate one BPMN file (plus DMN files it uses).
+
+    A fresh parser is used every time: a parser that raised once can hand
+    back half-built specs later. Raises ``DefinitionInvalid`` with every
+    problem found; XSD and structural checks are all reported together, then
+    the engine's own parse (which stops at its first error).
+    """
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionInvalid([Problem(None, f"not well-formed XML: {exc}", exc.lineno)]) from exc
+    problems = _structural_problems(root) + _xsd_problems(root)
+    if problems:
+        raise DefinitionInvalid(problems)
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        for name, dmn in dmn_files:
+            parser.add_dmn_str(dmn, filename=name)
+        parser.add_bpmn_str(content, filename=source_name)
+        process_ids = parser.get_process_ids()
+        parsed = []
+        for pid in process_ids:
+            spec = parser.get_spec(pid)
+            subs = parser.get_subprocess_specs(pid)
+            elements = _elements(spec)
+            for sub in subs.values():
+                if sub is not None:
+                    elements.extend(_elements(sub))
+            parsed.append(
+                ParsedProcess(
+                    key=pid,
+                    name=spec.description or pid,
+                    spec_json=_encode_specs(spec, subs),
+                    stages=_stage_order(spec),
+                    elements=elements,
+                )
+            )
+    except ValidationException as exc:
+        raise DefinitionInvalid(
+            [Problem(exc.id or None, str(exc.args[0]) if exc.args else str(exc), exc.line_number or None)]
+        ) from exc
+    except (SpiffWorkflowException, KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise DefinitionInvalid([Problem(getattr(exc, "id", None), f"cannot be executed: {exc}")]) from exc
+
+    if extra_checks is not None:
+        problems = [p for proc in parsed for el in proc.elements for p in extra_checks(el)]
+        if any(p.severity == "error" for p in problems):
+            raise DefinitionInvalid(problems)
+    return parsed
+
+
+# -- running ---------------------------------------------------------------------------------
+
+_LOCAL_GLOBALS: dict[str, Any] = {}
+
+
+def register_script_global(name: str, value: Any) -> None:
+    """Offer a function or value to script tasks, conditions and timer expressions."""
+    _LOCAL_GLOBALS[name] = value
+
+
+def _script_engine() -> PythonScriptEngine:
+    return PythonScriptEngine(environment=TaskDataEnvironment(dict(_LOCAL_GLOBALS)))
+
+
+class Run:
+    """One instance held in memory for the length of one use case."""
+
+    def __init__(self, workflow: BpmnWorkflow):
+        self._wf = workflow
+
+    @classmethod
+    def start(cls, definition_id: int, spec_json: str, data: dict[str, Any]) -> Run:
+        spec, subs = _SPECS.get(definition_id, spec_json)
+        wf = BpmnWorkflow(spec, subs, script_engine=_script_engine())
+        wf.data.update(data)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        return cls(wf)
+
+    @classmethod
+    def load(cls, definition_id: int, spec_json: str, state: str) -> Run:
+        spec, subs = _SPECS.get(definition_id, spec_json)
+        dct = json.loads(state)
+        dct.pop(_SPECLESS.VERSION_KEY, None)
+        dct["spec"] = spec
+        dct["subprocess_specs"] = subs
+        wf = _SPECLESS.from_dict(dct)
+        wf.script_engine = _script_engine()
+        return cls(wf)
+
+    def advance(self) -> Snapshot:
+        """Run every automatic step, then report what waits for people and clocks."""
+        try:
+            self._wf.do_engine_steps()
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+        except WorkflowException as exc:
+            spec = getattr(exc, "task_spec", None)
+            raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
+        return self.snapshot()
+
+    def snapshot(self) -> Snapshot:
+        human = []
+        open_stages = []
+        for task in self._wf.get_tasks(state=TaskState.READY, manual=True):
+            ts = task.task_spec
+            props = _properties(ts)
+            human.append(
+                HumanTask(
+                    engine_task_id=str(task.id),
+                    element_id=ts.bpmn_id,
+                    name=ts.bpmn_name or ts.bpmn_id,
+                    lane=ts.lane,
+                    properties=props,
+                    documentation=getattr(ts, "documentation", None),
+                    data=dict(task.data),
+                )
+            )
+        timers = []
+        for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.STARTED):
+            props = _properties(task.task_spec)
+            if props.get("stage"):
+                open_stages.append(props["stage"])
+            event = getattr(task.task_spec, "event_definition", None)
+            if isinstance(event, TimerEventDefinition) and task.state == TaskState.WAITING:
+                due = _timer_due(event, task)
+                if due is not None:
+                    timers.append(TimerWait(str(task.id), task.task_spec.bpmn_id, due))
+        last_stage = None
+        for task in self._wf.get_tasks(state=TaskState.COMPLETED):
+            props = _properties(task.task_spec)
+            if props.get("stage"):
+                last_stage = props["stage"]
+        return Snapshot(
+            state=self.dump(),
+            completed=self._wf.is_completed(),
+            data=dict(self._wf.data),
+            human_tasks=human,
+            timers=timers,
+            open_stages=open_stages,
+            last_stage=last_stage,
+        )
+
+    def complete(self, engine_task_id: str, data: dict[str, Any]) -> None:
+        task = self._wf.get_task_from_id(UUID(engine_task_id))
+        if task is None or task.state != TaskState.READY:
+            raise EngineError("the task is no longer ready", None)
+        task.set_data(**data)
+        try:
+            task.run()
+        except WorkflowException as exc:
+            raise EngineError(str(exc), task.task_spec.bpmn_id) from exc
+
+    def dump(self) -> str:
+        with _SERIALIZER_LOCK:
+            registry = _SPECLESS.registry
+            registry._encoder_mode = True
+            try:
+                dct = _SPECLESS.to_dict(self._wf)
+                dct[_SPECLESS.VERSION_KEY] = _SPECLESS.VERSION
+                return json.dumps(dct, cls=_SPECLESS._encoder_cls, ensure_ascii=False)
+            finally:
+                registry._encoder_mode = False
+
+
+def _timer_due(event: TimerEventDefinition, task: Any) -> datetime | None:
+    try:
+        value = event.details(task).value
+    except Exception:  # noqa: BLE001 - a broken expression is reported when the timer fires
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+LANE_LABEL = re.compile(r"\[([^\]]+)\]\s*$")
+
+
+def lane_role_expression(lane: str | None) -> str | None:
+    """``支部书记 [secretary]`` → ``secretary``; a bare lane name is taken whole."""
+    if not lane:
+        return None
+    match = LANE_LABEL.search(lane)
+    return (match.group(1) if match else lane).strip()

@@ -1,0 +1,38 @@
+"""Domain errors. They know nothing of HTTP; ``server.api`` maps them to status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """Someone else changed the thing first (claimed, completed, advanced)."""
+
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    """The input breaks a rule; ``details`` names each field or BPMN element."""
+
+    code = "invalid"
+
+
+class BadRequest(DomainError):
+    code = "bad_request"

@@ -1,0 +1,171 @@
+"""Tables of the organisation, process definitions, instances and the audit trail.
+
+The inbox's own tables (tasks and their candidates) live in ``inbox.models``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.database import Base, UTCDateTime, utcnow
+
+UNIT_TYPES = ("district", "party_committee", "general_branch", "branch", "party_group")
+ROLES = (
+    "member",
+    "activist",
+    "secretary",
+    "deputy_secretary",
+    "committee_member",
+    "group_leader",
+    "contact",
+    "org_admin",
+    "masses_rep",
+    "designer",
+)
+
+
+class OrgUnit(Base):
+    """A node of the organisation tree.
+
+    ``path`` is the materialised path of ids (``/1/4/9/``) so that a subtree is
+    one indexed prefix query, whatever its depth.
+    """
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    path: Mapped[str] = mapped_column(String(512), index=True, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit, itself included."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    email: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    positions: Mapped[list[Position]] = relationship(back_populates="person")
+
+
+class Position(Base):
+    """A person holding a role in an org unit, from ``start`` until ``end`` (open if null)."""
+
+    __tablename__ = "position"
+    __table_args__ = (Index("ix_position_unit_role", "org_unit_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    start: Mapped[date | None]
+    end: Mapped[date | None]
+
+    person: Mapped[Person] = relationship(back_populates="positions")
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class ProcessDefinition(Base):
+    """One deployed version of one BPMN process (its key is the BPMN process id)."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(String(200))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    spec_json: Mapped[str] = mapped_column(Text)
+    stages: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    starter: Mapped[str | None] = mapped_column(String(200))
+    start_form: Mapped[str | None] = mapped_column(String(200))
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deployed_by: Mapped[Person | None] = relationship()
+
+
+class ProcessInstance(Base):
+    """A running or finished process in one org unit.
+
+    ``engine_state`` is the SpiffWorkflow serialization *without* the process
+    spec (specs are kept once per definition), so its size follows this
+    instance alone. ``lock_version`` rises with every save: a writer that read
+    an older version lost a race and must not overwrite.
+    """
+
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_unit_state", "org_unit_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    stage: Mapped[str | None] = mapped_column(String(64))
+    stage_label: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(300))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    engine_state: Mapped[str] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+    started_by: Mapped[Person | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what and when; never updated, never deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Person | None] = relationship()
+
+
+class CalendarOverride(Base):
+    """An administrator's word on one day: working or not, overriding the library."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    official: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

@@ -1,0 +1,183 @@
+"""The organisation tree, positions, and resolving role expressions to people.
+
+Role expressions (``secretary``, ``secretary@parent``, ``org_admin@district``,
+``secretary|deputy_secretary``) are documented in docs/bpmn-authoring.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from server.errors import Invalid, NotFound
+from server.models import ROLES, UNIT_TYPES, OrgUnit, Person, Position
+
+_TERM = re.compile(r"^(?P<role>[a-z_]+)(?:@(?P<scope>[a-z_.]+))?$")
+
+
+@dataclass(frozen=True)
+class RoleTerm:
+    role: str
+    scope: str
+
+
+def parse_role_expression(expr: str) -> list[RoleTerm]:
+    """Parse ``a|b@scope``; raise ``ValueError`` naming what is wrong."""
+    terms = []
+    for raw in expr.split("|"):
+        text = raw.strip()
+        match = _TERM.match(text)
+        if not match:
+            raise ValueError(f"'{text}' is not a role expression like secretary or secretary@parent")
+        role, scope = match.group("role"), match.group("scope") or "unit"
+        if role not in ROLES:
+            raise ValueError(f"unknown role '{role}' (known: {', '.join(ROLES)})")
+        parts = scope.split(".")
+        valid_scope = (
+            scope in ("unit", "root")
+            or scope in UNIT_TYPES
+            or all(p == "parent" for p in parts)
+        )
+        if not valid_scope:
+            raise ValueError(
+                f"unknown scope '{scope}' (use unit, parent, parent.parent, root or a unit type: "
+                f"{', '.join(UNIT_TYPES)})"
+            )
+        terms.append(RoleTerm(role, scope))
+    return terms
+
+
+def ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors and itself, root first."""
+    ids = unit.ancestor_ids()
+    by_id = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def resolve_scope(session: Session, unit: OrgUnit, scope: str) -> OrgUnit | None:
+    if scope == "unit":
+        return unit
+    chain = ancestors(session, unit)
+    if scope == "root":
+        return chain[0]
+    if scope in UNIT_TYPES:
+        for candidate in reversed(chain):
+            if candidate.type == scope:
+                return candidate
+        return None
+    depth = len(scope.split("."))
+    return chain[-1 - depth] if depth < len(chain) else None
+
+
+def resolve_candidates(session: Session, unit: OrgUnit, expr: str) -> list[tuple[int, str]]:
+    """(org unit id, role) pairs whose holders may claim a task of ``unit``."""
+    pairs = []
+    for term in parse_role_expression(expr):
+        target = resolve_scope(session, unit, term.scope)
+        if target is not None:
+            pairs.append((target.id, term.role))
+    return pairs
+
+
+def active_position_filter(today: date | None = None) -> ColumnElement[bool]:
+    today = today or date.today()
+    return and_(
+        or_(Position.start.is_(None), Position.start <= today),
+        or_(Position.end.is_(None), Position.end >= today),
+    )
+
+
+def positions_of(session: Session, person_id: int) -> list[Position]:
+    return list(
+        session.scalars(
+            select(Position)
+            .where(Position.person_id == person_id, active_position_filter())
+            .order_by(Position.id)
+        )
+    )
+
+
+def holders(session: Session, unit_id: int, role: str) -> list[Person]:
+    return list(
+        session.scalars(
+            select(Person)
+            .join(Position, Position.person_id == Person.id)
+            .where(Position.org_unit_id == unit_id, Position.role == role, active_position_filter())
+            .order_by(Person.username)
+        )
+    )
+
+
+def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) -> bool:
+    if not pairs:
+        return False
+    condition = or_(*[and_(Position.org_unit_id == u, Position.role == r) for u, r in pairs])
+    found = session.scalar(
+        select(Position.id).where(Position.person_id == person_id, active_position_filter(), condition)
+    )
+    return found is not None
+
+
+def visible_unit_filter(session: Session, person_id: int) -> ColumnElement[bool]:
+    """A condition on ``OrgUnit`` true for the units a person may look into.
+
+    Units where she holds a position; for an ``org_admin``, the whole subtree.
+    """
+    positions = session.execute(
+        select(Position.org_unit_id, Position.role, OrgUnit.path)
+        .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+        .where(Position.person_id == person_id, active_position_filter())
+    ).all()
+    if not positions:
+        return false()
+    unit_ids = {p.org_unit_id for p in positions}
+    prefixes = {p.path for p in positions if p.role == "org_admin"}
+    clauses: list[ColumnElement[bool]] = [OrgUnit.id.in_(unit_ids)]
+    clauses += [OrgUnit.path.startswith(prefix) for prefix in prefixes]
+    return or_(*clauses)
+
+
+def can_see_unit(session: Session, person_id: int, unit_id: int) -> bool:
+    found = session.scalar(
+        select(OrgUnit.id).where(OrgUnit.id == unit_id, visible_unit_filter(session, person_id))
+    )
+    return found is not None
+
+
+def unit_by_ref(session: Session, ref: int | str) -> OrgUnit:
+    """Find a unit by id or code."""
+    unit = None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        unit = session.get(OrgUnit, int(ref))
+    if unit is None and isinstance(ref, str):
+        unit = session.scalar(select(OrgUnit).where(OrgUnit.code == ref))
+    if unit is None:
+        raise NotFound(f"org unit '{ref}' does not exist")
+    return unit
+
+
+def person_by_username(session: Session, username: str) -> Person:
+    person = session.scalar(select(Person).where(Person.username == username))
+    if person is None:
+        raise NotFound(f"person '{username}' does not exist")
+    return person
+
+
+def add_unit(
+    session: Session, code: str, name: str, type_: str, parent: OrgUnit | None = None
+) -> OrgUnit:
+    if type_ not in UNIT_TYPES:
+        raise Invalid(f"unknown unit type '{type_}'", [{"field": "type", "message": "unknown type"}])
+    unit = OrgUnit(code=code, name=name, type=type_, parent_id=parent.id if parent else None)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    return unit
+
+
+def unit_dict(unit: OrgUnit) -> dict[str, object]:
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "type": unit.type}
