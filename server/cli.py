@@ -26,7 +26,7 @@ def upgrade(url: str) -> None:
 
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")  # type: ignore[arg-type]
+    command.upgrade(alembic_config(url), "heads")  # type: ignore[arg-type]
 
 
 def register(app: Flask) -> None:
