@@ -10,7 +10,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from server.config import Settings
+from server.config import ROOT, Settings
 from server.database import Database
 
 db = Database()
@@ -20,6 +20,24 @@ babel = Babel()
 log = logging.getLogger("vanguard")
 
 LOCALES = ("zh_Hans_CN", "en")
+TRANSLATIONS = ROOT / "translations"
+
+
+def _compile_translations() -> None:
+    """Compile the .po catalogues the first time (and after they change); .mo files are not kept in git."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo)
 
 
 def _select_locale() -> str:
@@ -47,17 +65,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
-        BABEL_TRANSLATION_DIRECTORIES=str(settings.instance_dir.parent / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         JSON_AS_ASCII=False,
         VANGUARD=settings,
     )
     app.config.update(overrides)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    _compile_translations()
     db.init(settings.database_url)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
 
     from server import auth, cli
     from server.api import api_bp
