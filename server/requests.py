@@ -20,7 +20,8 @@ def db_session() -> Session:
     """A read session for this request (SQLite: no write lock taken)."""
     if "db_session" not in g:
         g.db_session = db.read_session()
-    return g.db_session  # type: ignore[no-any-return]
+    session: Session = g.db_session
+    return session
 
 
 def write(fn: Callable[[Session], T]) -> T:

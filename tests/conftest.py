@@ -27,8 +27,10 @@ PG_BASE = os.environ.get("VANGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://pos
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _db_name() -> str:
+    """Unique per run and worker, so that parallel test runs on one machine never collide."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"p{os.getpid()}"
+    return f"vanguard_test_{run[:10]}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}".lower()
 
 
 def _pg_available() -> bool:
@@ -50,20 +52,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
+def pg_url() -> Iterator[str]:
     if not _pg_available():
         if IN_CI:
             pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432 and CI=true")
         pytest.skip("PostgreSQL not available")
-    name = f"vanguard_test_{_worker()}"
+    name = _db_name()
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     url = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
-    return url
+    yield url
+    db.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _empty_pg(url: str) -> None:

@@ -28,9 +28,11 @@ def start_instance() -> Any:
     if problems:
         raise BadRequest("cannot start: " + ", ".join(p["field"] for p in problems), problems)
 
+    process_key, org_unit = str(key), unit if isinstance(unit, int) else str(unit)
+
     def start(session: Session) -> dict[str, Any]:
         instance = instances.start_instance(
-            session, process_key=key, org_unit=unit, data=data, actor=me(session)
+            session, process_key=process_key, org_unit=org_unit, data=data, actor=me(session)
         )
         return instances.instance_dict(session, instance, full=True)
 
