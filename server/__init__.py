@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, g, request
@@ -34,7 +35,7 @@ def _compile_translations() -> None:
             continue
         with po.open("rb") as source:
             catalog = read_po(source)
-        tmp = mo.with_suffix(".mo.tmp")
+        tmp = mo.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as out:
             write_mo(out, catalog)
         tmp.replace(mo)
