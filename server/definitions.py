@@ -87,10 +87,18 @@ def _element_checks(forms: Mapping[str, Any]) -> Any:
     return check
 
 
-def validate(content: bytes, source_name: str, forms: Mapping[str, Any]) -> list[ParsedProcess]:
+def load_dmn(folder: Path) -> dict[str, bytes]:
+    """Every ``*.dmn`` decision file of a folder, by file name."""
+    return {path.name: path.read_bytes() for path in sorted(folder.glob("*.dmn"))} if folder.is_dir() else {}
+
+
+def validate(
+    content: bytes, source_name: str, forms: Mapping[str, Any], dmn: Mapping[str, bytes] | None = None
+) -> list[ParsedProcess]:
     """Parse and check without storing; raises ``Invalid`` with every problem."""
     try:
-        return parse_bpmn(content, source_name, extra_checks=_element_checks(forms))
+        return parse_bpmn(content, source_name, dmn_files=sorted((dmn or {}).items()),
+                          extra_checks=_element_checks(forms))
     except DefinitionInvalid as exc:
         raise Invalid(
             f"{source_name}: {len(exc.problems)} problem(s) prevent deployment",
@@ -110,16 +118,22 @@ def deploy(
     forms: Mapping[str, Any],
     actor: Person | None,
     skip_unchanged: bool = False,
+    dmn: Mapping[str, bytes] | None = None,
 ) -> list[ProcessDefinition]:
-    """Store a new version of every executable process in the file."""
-    parsed = validate(content, source_name, forms)
+    """Store a new version of every executable process in the file.
+
+    Decision tables (DMN) that its business-rule tasks use are compiled into the
+    stored spec, so a later change to a DMN file needs a redeploy to take effect.
+    """
+    parsed = validate(content, source_name, forms, dmn)
     text = content.decode("utf-8")
     stored = []
     for process in parsed:
         used_forms = _used_forms(process, forms)
-        checksum = hashlib.sha256(
-            content + json.dumps(used_forms, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(content + json.dumps(used_forms, sort_keys=True, ensure_ascii=False).encode())
+        for name, decision in sorted((dmn or {}).items()):
+            digest.update(name.encode() + decision)
+        checksum = digest.hexdigest()
         latest = latest_version(session, process.key)
         if skip_unchanged and latest is not None and latest.checksum == checksum:
             continue
@@ -160,9 +174,10 @@ def deploy(
 def deploy_folder(session: Session, folder: Path) -> list[ProcessDefinition]:
     """Deploy every BPMN file of ``workflows/`` that changed since its last version."""
     forms = load_forms(folder / "forms")
+    dmn = load_dmn(folder)
     stored = []
     for path in sorted(folder.glob("*.bpmn")):
-        stored += deploy(session, path.read_bytes(), path.name, forms, None, skip_unchanged=True)
+        stored += deploy(session, path.read_bytes(), path.name, forms, None, skip_unchanged=True, dmn=dmn)
     return stored
 
 

@@ -116,3 +116,30 @@ def test_miwg_models_never_cause_a_server_error(as_user, path):
     if res.status_code == 422:
         assert body["details"], body
         assert all(d["message"] for d in body["details"])
+
+
+def test_dmn_decision_deployed_with_its_process(as_user):
+    designer = as_user("designer")
+    token = designer.get("/api/me").get_json()["csrf_token"]
+    here = Path(__file__).parent / "bpmn"
+    res = designer.post(
+        "/api/process-definitions",
+        data={"file": (io.BytesIO((here / "dmn_feedback.bpmn").read_bytes()), "dmn_feedback.bpmn"),
+              "dmn": (io.BytesIO((here / "grade_feedback.dmn").read_bytes()), "grade_feedback.dmn")},
+        headers={"X-CSRFToken": token}, content_type="multipart/form-data",
+    )
+    assert res.status_code == 201, res.get_json()
+    sec1 = as_user("sec1")
+    for grade, feedback in (("excellent", "affirmed"), ("qualified", "problems_named")):
+        started = sec1.post("/api/process-instances", json={
+            "process_key": "dmn_feedback", "org_unit": "demo-branch1", "data": {"grade": grade}})
+        assert started.status_code == 201, started.get_json()
+        task = started.get_json()["open_tasks"][0]
+        assert sec1.get(f"/api/tasks/{task['id']}").get_json()["data"]["feedback"] == feedback
+
+
+def test_process_without_its_dmn_is_refused(as_user):
+    here = Path(__file__).parent / "bpmn"
+    res = deploy(as_user("designer"), (here / "dmn_feedback.bpmn").read_text(encoding="utf-8"))
+    assert res.status_code == 422
+    assert res.get_json()["details"][0]["message"]

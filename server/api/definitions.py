@@ -15,10 +15,14 @@ from server.org import active_position_filter
 from server.requests import me, read, write
 
 
-def _upload() -> tuple[bytes, str, dict[str, Any]]:
-    """The BPMN file (multipart ``file`` or raw XML body) and any form files sent with it."""
+def _upload() -> tuple[bytes, str, dict[str, Any], dict[str, bytes]]:
+    """The BPMN file (multipart ``file`` or raw XML body) and any form and DMN files sent with it.
+
+    Forms and decisions not sent are taken from ``workflows/``.
+    """
     settings = current_app.config["VANGUARD"]
     forms = definitions.load_forms(settings.workflows_dir / "forms")
+    dmn = definitions.load_dmn(settings.workflows_dir)
     if request.files:
         upload = request.files.get("file")
         if upload is None:
@@ -31,11 +35,13 @@ def _upload() -> tuple[bytes, str, dict[str, Any]]:
             except (ValueError, UnicodeDecodeError) as exc:
                 raise Invalid(f"form file '{form.filename}' is not JSON: {exc}",
                               [{"field": "forms", "message": str(exc)}]) from exc
+        for decision in request.files.getlist("dmn"):
+            dmn[decision.filename or "decision.dmn"] = decision.read()
     else:
         content, name = request.get_data(), request.args.get("name", "upload.bpmn")
     if not content.strip():
         raise BadRequest("the BPMN file is empty", [{"field": "file", "message": "empty"}])
-    return content, name, forms
+    return content, name, forms, dmn
 
 
 def _require_designer(session: Session) -> Any:
@@ -57,11 +63,11 @@ def list_definitions() -> Any:
 
 @api_bp.post("/process-definitions")
 def deploy_definition() -> Any:
-    content, name, forms = _upload()
+    content, name, forms, dmn = _upload()
 
     def deploy(session: Session) -> list[dict[str, Any]]:
         actor = _require_designer(session)
-        stored = definitions.deploy(session, content, name, forms, actor)
+        stored = definitions.deploy(session, content, name, forms, actor, dmn=dmn)
         return [definitions.definition_dict(d) for d in stored]
 
     stored = write(deploy)
@@ -71,8 +77,8 @@ def deploy_definition() -> Any:
 
 @api_bp.post("/process-definitions/validate")
 def validate_definition() -> Any:
-    content, name, forms = _upload()
-    parsed = definitions.validate(content, name, forms)
+    content, name, forms, dmn = _upload()
+    parsed = definitions.validate(content, name, forms, dmn)
     return jsonify({"valid": True, "processes": [p.key for p in parsed], "details": []})
 
 
