@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -28,11 +28,21 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+
+from server import clock
+from server.due import SHANGHAI, parse_working_days, resolve_due
+from server.workdays import WorkdayCalendar
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 RESERVED_IDS = {"Start", "End"}
@@ -172,24 +182,28 @@ def _encode_specs(spec: Any, subprocess_specs: dict[str, Any]) -> str:
 
 
 class _SpecCache:
-    """Restored specs by definition id; specs are read-only once parsed."""
+    """Restored specs by definition key; specs are read-only once parsed.
+
+    The key must change whenever the spec does (definition id *and* checksum),
+    and the spec's JSON is only fetched on a miss, so a step never reads it.
+    """
 
     def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, definition_id: int, spec_json: str) -> tuple[Any, dict[str, Any]]:
+    def get(self, key: str, spec_json: Callable[[], str]) -> tuple[Any, dict[str, Any]]:
         with self._lock:
-            hit = self._items.get(definition_id)
+            hit = self._items.get(key)
             if hit is not None:
-                self._items.move_to_end(definition_id)
+                self._items.move_to_end(key)
                 return hit
-        dct = json.loads(spec_json)
+        dct = json.loads(spec_json())
         spec = _FULL.registry.restore(dct["spec"])
         subs = {k: _FULL.registry.restore(v) for k, v in dct["subprocess_specs"].items()}
         with self._lock:
-            self._items[definition_id] = (spec, subs)
+            self._items[key] = (spec, subs)
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
         return spec, subs
@@ -394,9 +408,91 @@ def parse_bpmn(
     return parsed
 
 
+# -- time ------------------------------------------------------------------------------------
+#
+# SpiffWorkflow's timers call ``datetime.now(timezone.utc)`` inside their own module. Its
+# ``datetime`` name is pointed at a subclass whose ``now()`` reads ``server.clock``, so a test
+# that moves the clock moves every timer with it, and no other SpiffWorkflow code is touched.
+# Naive timer dates mean local time of the calendar's zone (Asia/Shanghai), not the zone of
+# whatever machine the worker runs on.
+
+
+class _ClockDatetime(datetime):
+    """``datetime`` whose ``now()`` is ``server.clock.now()``."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> Any:
+        current = clock.now()
+        if current.tzinfo is None:
+            current = current.replace(tzinfo=UTC)
+        if tz is None:
+            return current.astimezone().replace(tzinfo=None)
+        return current.astimezone(tz)
+
+
+_spiff_timer.datetime = _ClockDatetime
+_LOCAL_TZ: tzinfo = SHANGHAI
+_spiff_timer.LOCALTZ = _LOCAL_TZ
+
+
+def set_local_timezone(tz: tzinfo) -> None:
+    """The zone of naive timer dates and of working-day timers (``VANGUARD_TIMEZONE``)."""
+    global _LOCAL_TZ
+    _LOCAL_TZ = tz
+    _spiff_timer.LOCALTZ = tz
+
+
+def working_days(n: int) -> str:
+    """Script global: ``working_days(3)`` in a timer means "3 working days"."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"working_days() needs a whole number >= 0, not {n!r}")
+    return f"{n} working days"
+
+
+_ISO_LITERAL = re.compile(r"R[0-9]*/.+|P[0-9WYMDTHS.]+|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.+\-Z]+)?",
+                          re.IGNORECASE)
+
+
+def _literal_timer(expression: str) -> str | None:
+    """An unquoted ``3 working days``, ``P3D``, ``2026-12-01T09:00`` or ``R/...`` as written."""
+    text = expression.strip()
+    if parse_working_days(text) is not None or _ISO_LITERAL.fullmatch(text):
+        return text
+    return None
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _iso_seconds(delta: Any) -> str:
+    micros = max(0, delta // _MICROSECOND)
+    seconds, fraction = divmod(micros, 1_000_000)
+    return f"PT{seconds}.{fraction:06d}S" if fraction else f"PT{seconds}S"
+
+
+def _timer_value(event: TimerEventDefinition, value: Any, calendar: WorkdayCalendar) -> Any:
+    """Turn what a timer expression gave into what SpiffWorkflow's timer understands."""
+    if isinstance(event, CycleTimerEventDefinition):
+        return value
+    now = clock.now()
+    if isinstance(value, str) and parse_working_days(value) is not None:
+        due = resolve_due(value, ready_at=now, calendar=calendar, tz=_LOCAL_TZ).due_at
+        if isinstance(event, DurationTimerEventDefinition):
+            return _iso_seconds(due - now)
+        return due.isoformat()
+    if isinstance(event, TimeDateEventDefinition):
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=_LOCAL_TZ)).isoformat()
+        if isinstance(value, date):
+            return datetime.combine(value, time(0), _LOCAL_TZ).isoformat()
+    if isinstance(event, DurationTimerEventDefinition) and isinstance(value, timedelta):
+        return _iso_seconds(value)
+    return value
+
+
 # -- running ---------------------------------------------------------------------------------
 
-_LOCAL_GLOBALS: dict[str, Any] = {}
+_LOCAL_GLOBALS: dict[str, Any] = {"working_days": working_days}
 
 
 def register_script_global(name: str, value: Any) -> None:
@@ -404,8 +500,44 @@ def register_script_global(name: str, value: Any) -> None:
     _LOCAL_GLOBALS[name] = value
 
 
-def _script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=TaskDataEnvironment(dict(_LOCAL_GLOBALS)))
+class _ScriptEngine(PythonScriptEngine):
+    """Python expressions plus Vanguard's timer forms ("3 working days", unquoted ISO)."""
+
+    def __init__(self, calendar: WorkdayCalendar | None = None) -> None:
+        super().__init__(environment=TaskDataEnvironment(dict(_LOCAL_GLOBALS)))
+        self.calendar = calendar or WorkdayCalendar()
+
+    def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
+        event = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event, TimerEventDefinition) and expression == event.expression:
+            literal = _literal_timer(expression)
+            value = literal if literal is not None else super().evaluate(task, expression, external_context)
+            return _timer_value(event, value, self.calendar)
+        return super().evaluate(task, expression, external_context)
+
+
+def _script_engine(calendar: WorkdayCalendar | None = None) -> PythonScriptEngine:
+    return _ScriptEngine(calendar)
+
+
+def start_timer(spec_key: str, spec_json: Callable[[], str]) -> tuple[str, str] | None:
+    """The timer of a process's start event as (``cycle``|``date``|``duration``, value)."""
+    spec, _subs = _SPECS.get(spec_key, spec_json)
+    for ts in spec.start.outputs:
+        event = getattr(ts, "event_definition", None)
+        if not isinstance(event, TimerEventDefinition):
+            continue
+        kind = ("cycle" if isinstance(event, CycleTimerEventDefinition)
+                else "duration" if isinstance(event, DurationTimerEventDefinition) else "date")
+        literal = _literal_timer(event.expression)
+        if literal is not None:
+            return kind, literal
+        try:
+            value = TaskDataEnvironment(dict(_LOCAL_GLOBALS)).evaluate(event.expression, {}, None)
+        except Exception as exc:  # noqa: BLE001 - any error in an author's expression
+            raise EngineError(f"start timer '{event.expression}': {exc}", ts.bpmn_id) from exc
+        return kind, str(value)
+    return None
 
 
 class Run:
@@ -415,23 +547,37 @@ class Run:
         self._wf = workflow
 
     @classmethod
-    def start(cls, definition_id: int, spec_json: str, data: dict[str, Any]) -> Run:
-        spec, subs = _SPECS.get(definition_id, spec_json)
-        wf = BpmnWorkflow(spec, subs, script_engine=_script_engine())
+    def start(
+        cls,
+        spec_key: str,
+        spec_json: Callable[[], str],
+        data: dict[str, Any],
+        *,
+        calendar: WorkdayCalendar | None = None,
+    ) -> Run:
+        spec, subs = _SPECS.get(spec_key, spec_json)
+        wf = BpmnWorkflow(spec, subs, script_engine=_script_engine(calendar))
         wf.data.update(data)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
         return cls(wf)
 
     @classmethod
-    def load(cls, definition_id: int, spec_json: str, state: str) -> Run:
-        spec, subs = _SPECS.get(definition_id, spec_json)
+    def load(
+        cls,
+        spec_key: str,
+        spec_json: Callable[[], str],
+        state: str,
+        *,
+        calendar: WorkdayCalendar | None = None,
+    ) -> Run:
+        spec, subs = _SPECS.get(spec_key, spec_json)
         dct = json.loads(state)
         dct.pop(_SPECLESS.VERSION_KEY, None)
         dct["spec"] = spec
         dct["subprocess_specs"] = subs
         wf = _SPECLESS.from_dict(dct)
-        wf.script_engine = _script_engine()
+        wf.script_engine = _script_engine(calendar)
         return cls(wf)
 
     def advance(self) -> Snapshot:
@@ -444,6 +590,50 @@ class Run:
             spec = getattr(exc, "task_spec", None)
             raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
         return self.snapshot()
+
+    def waiting_timers(self) -> list[TimerWait]:
+        timers = []
+        for task in self._wf.get_tasks(state=TaskState.WAITING):
+            event = getattr(task.task_spec, "event_definition", None)
+            if isinstance(event, TimerEventDefinition):
+                due = _timer_due(event, task)
+                if due is not None:
+                    timers.append(TimerWait(str(task.id), task.task_spec.bpmn_id, due))
+        return timers
+
+    def fire_due_timers(self, now: datetime) -> list[TimerWait]:
+        """Let every timer due before ``now`` fire; the caller then ``advance``s and saves.
+
+        Returns the timers that fell due. SpiffWorkflow compares against
+        ``server.clock`` itself; a date/duration timer due before ``now`` is also
+        marked fired explicitly, so the result never depends on a second reading
+        of the clock.
+        """
+        due = [t for t in self.waiting_timers() if t.due_at < now]
+        for wait in due:
+            task = self._wf.get_task_from_id(UUID(wait.engine_task_id))
+            if task is not None and not isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                task._set_internal_data(event_fired=True)
+        try:
+            self._wf.refresh_timers()
+        except WorkflowException as exc:
+            spec = getattr(exc, "task_spec", None)
+            raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
+        return due
+
+    def fire_start_timers(self) -> list[str]:
+        """Treat the start event's timer as fired (the instance was started by its schedule)."""
+        fired = []
+        start_specs = set(self._wf.spec.start.outputs)
+        for task in self._wf.get_tasks(state=TaskState.WAITING):
+            if task.task_spec in start_specs and isinstance(
+                getattr(task.task_spec, "event_definition", None), TimerEventDefinition
+            ):
+                task.internal_data.pop("event_value", None)
+                task._set_internal_data(event_fired=True)
+                fired.append(task.task_spec.bpmn_id)
+        self._wf.refresh_timers()
+        return fired
 
     def snapshot(self) -> Snapshot:
         human = []
@@ -462,16 +652,10 @@ class Run:
                     data=dict(task.data),
                 )
             )
-        timers = []
         for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.STARTED):
             props = _properties(task.task_spec)
             if props.get("stage"):
                 open_stages.append(props["stage"])
-            event = getattr(task.task_spec, "event_definition", None)
-            if isinstance(event, TimerEventDefinition) and task.state == TaskState.WAITING:
-                due = _timer_due(event, task)
-                if due is not None:
-                    timers.append(TimerWait(str(task.id), task.task_spec.bpmn_id, due))
         last_stage = None
         for task in self._wf.get_tasks(state=TaskState.COMPLETED):
             props = _properties(task.task_spec)
@@ -482,7 +666,7 @@ class Run:
             completed=self._wf.is_completed(),
             data=dict(self._wf.data),
             human_tasks=human,
-            timers=timers,
+            timers=self.waiting_timers(),
             open_stages=open_stages,
             last_stage=last_stage,
         )
@@ -510,16 +694,21 @@ class Run:
 
 
 def _timer_due(event: TimerEventDefinition, task: Any) -> datetime | None:
+    """When a waiting timer falls due, read as SpiffWorkflow reads it (naive: local zone)."""
     try:
         value = event.details(task).value
     except Exception:  # noqa: BLE001 - a broken expression is reported when the timer fires
         return None
     if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
+        moment = value if value.tzinfo else value.replace(tzinfo=_LOCAL_TZ)
+        return moment.astimezone(UTC)
+    if not isinstance(value, str):
         return None
+    try:
+        result: datetime = TimerEventDefinition.get_datetime(value)
+    except (ValueError, TypeError):
+        return None
+    return datetime.fromtimestamp(result.timestamp(), UTC)
 
 
 LANE_LABEL = re.compile(r"\[([^\]]+)\]\s*$")

@@ -50,7 +50,7 @@ def start_instance(
         org_unit_name=unit.name,
         started_by=actor.username if actor else None,
     )
-    run = Run.start(definition.id, definition.spec_json, initial)
+    run = Run.start(_spec_key(definition), lambda: definition.spec_json, initial)
     now = clock.now()
     instance = ProcessInstance(
         definition_id=definition.id,
@@ -99,7 +99,11 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 def load_run(instance: ProcessInstance) -> Run:
     definition = instance.definition
-    return Run.load(definition.id, definition.spec_json, instance.engine_state)
+    return Run.load(_spec_key(definition), lambda: definition.spec_json, instance.engine_state)
+
+
+def _spec_key(definition: ProcessDefinition) -> str:
+    return f"{definition.id}:{definition.checksum}"
 
 
 def advance_and_save(
@@ -195,7 +199,10 @@ def _sync_tasks(
     unit = instance.org_unit
     for human in snapshot.human_tasks:
         if human.engine_task_id in existing:
-            existing[human.engine_task_id].data = _public_data(human.data)
+            task = existing[human.engine_task_id]
+            data = _public_data(human.data)
+            if task.data != data:
+                task.data = data
             continue
         _create_task(session, instance, definition, unit, human, now)
 
