@@ -38,7 +38,7 @@ help:
 	@echo "  pytest         only pytest (PYTEST_ARGS='$(PYTEST_ARGS)')"
 	@echo "  lint           ruff check $(LINT_PATHS); mypy $(TYPED_PATHS)"
 	@echo "  bench          python -m bench $(BENCH_ARGS)"
-	@echo "  scale-out      gunicorn -w $(WORKERS) on $(HOST):$(PORT) + celery worker (server.tasks)"
+	@echo "  scale-out      gunicorn -w $(WORKERS) on $(HOST):$(PORT) + celery worker (server.worker)"
 	@echo "  browser        scripts/ensure-browser.sh (Debian chromium + CJK font)"
 	@echo "  services       scripts/ensure-services.sh (PostgreSQL, Redis) -> $(SERVICES_ENV)"
 	@echo "  clean          caches, static/vendor, .make-* ; distclean: also .venv and node_modules"
@@ -71,7 +71,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(VENDOR_STAMP): $(NODE_STAMP) scripts/vendor-assets.sh
+$(VENDOR_STAMP): $(NODE_STAMP) scripts/vendor-assets.sh scripts/bundle-bpmnlint.cjs
 	bash scripts/vendor-assets.sh
 	@touch $@
 
@@ -97,10 +97,10 @@ seed-demo: $(VENV_STAMP) migrate
 
 # gunicorn serves the app, celery runs the background jobs; Ctrl-C stops both.
 scale-out: $(VENV_STAMP) $(VENDOR_STAMP) services migrate
-	$(VENV)/bin/celery -A server.tasks worker --loglevel=INFO & celery_pid=$$!; \
+	$(VENV)/bin/celery -A server.worker worker --loglevel=INFO & celery_pid=$$!; \
 	trap 'kill $$celery_pid 2>/dev/null || true; wait $$celery_pid 2>/dev/null || true' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(VENV)/bin/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) 'server:create_app()'
+	VANGUARD_SCHEDULER=off $(VENV)/bin/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) 'server:create_app()'
 
 # --- Checks ------------------------------------------------------------------
 

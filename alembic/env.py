@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 
 import inbox.models  # noqa: F401 - registers the inbox tables
+import server.campaign_models  # noqa: F401 - registers the campaign and selection tables
 import server.models  # noqa: F401 - registers the server tables
+import server.talk_models  # noqa: F401 - registers the talk-loop tables
 from server.config import Settings
 from server.database import Base, make_engine
 

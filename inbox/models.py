@@ -24,9 +24,10 @@ CANCELLED = "cancelled"
 class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_state_assignee", "state", "assignee_id"),
+        # Migration 0005: both also give the inbox's order (due date, then id) from the index alone.
+        Index("ix_task_state_assignee_due", "state", "assignee_id", "due_at", "id"),
         Index("ix_task_unit_state", "org_unit_id", "state"),
-        Index("ix_task_state_due", "state", "due_at"),
+        Index("ix_task_state_due_id", "state", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

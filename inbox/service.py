@@ -8,13 +8,14 @@ people acting at once exactly one wins and the other gets ``Conflict``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import Select, and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select, union_all, update
+from sqlalchemy.orm import Session, joinedload
 
 from inbox.models import COMPLETED, OPEN, Task, TaskCandidate
 from server import audit, clock
@@ -24,11 +25,12 @@ from server.models import OrgUnit, Person, Position, ProcessInstance
 from server.org import active_position_filter, holds_any, person_by_username, visible_unit_filter
 
 SCOPES = ("mine", "claimable", "all")
-SORTS = {
-    "due": (Task.due_at.is_(None), Task.due_at, Task.id),
-    "-priority": (Task.priority.desc(), Task.id),
-    "created": (Task.id,),
-    "-created": (Task.id.desc(),),
+# Each sort is a list of (column, descending); "due" lists tasks without a due date last.
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "due": (("due_at", False), ("id", False)),
+    "-priority": (("priority", True), ("id", False)),
+    "created": (("id", False),),
+    "-created": (("id", True),),
 }
 
 
@@ -46,70 +48,212 @@ class TaskFilter:
     offset: int = 0
 
 
-def _candidate_condition(person_id: int) -> Any:
-    """True for tasks whose candidates include a position the person holds now."""
-    return exists(
-        select(TaskCandidate.id)
+def _order(columns: Mapping[str, Any], sort: str) -> list[Any]:
+    spec = SORTS.get(sort)
+    if spec is None:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}", [{"field": "sort", "message": "unknown sort"}])
+    order = []
+    for name, descending in spec:
+        column = columns[name]
+        if name == "due_at":
+            # NULLS LAST is PostgreSQL's own order for ASC, so its (state, due_at) index yields it directly.
+            order.append(column.asc().nulls_last())
+        else:
+            order.append(column.desc() if descending else column.asc())
+    return order
+
+
+def _candidate_task_ids(person_id: int) -> Select[Any]:
+    """Ids of the tasks offered to a position the person holds now."""
+    return (
+        select(TaskCandidate.task_id)
         .join(
             Position,
             and_(Position.org_unit_id == TaskCandidate.org_unit_id, Position.role == TaskCandidate.role),
         )
-        .where(TaskCandidate.task_id == Task.id, Position.person_id == person_id, active_position_filter())
+        .where(Position.person_id == person_id, active_position_filter())
     )
 
 
-def _query(session: Session, person: Person, f: TaskFilter) -> Select[Any]:
+def _candidate_condition(person_id: int) -> Any:
+    """True for tasks whose candidates include a position the person holds now."""
+    return Task.id.in_(_candidate_task_ids(person_id))
+
+
+def _offered_ids(session: Session, person: Person, conditions: list[Any], *, from_above: bool = False) -> list[int]:
+    """Ids of the tasks offered to the person's positions that meet ``conditions``.
+
+    Fetched on their own, with no order and no limit: asked for "the first 50
+    by due date", the database prefers walking every open task in due order
+    and testing each against the offers, which is slow exactly when few are
+    offered; asked for the set, it starts from the offers. The positions are
+    read first and named in the query, so that the database knows how many
+    offers each has (none, for an administrator) instead of guessing.
+
+    ``from_above``: only offers made to a unit above the task's own. A task is
+    offered to roles of its own unit or of units above it (role scopes), so
+    only positions in units that have units below them can hold such offers.
+    """
+    stmt = select(Position.org_unit_id, Position.role).where(Position.person_id == person.id, active_position_filter())
+    if from_above:
+        stmt = stmt.where(select(OrgUnit.id).where(OrgUnit.parent_id == Position.org_unit_id).exists())
+    pairs = session.execute(stmt).all()
+    if not pairs:
+        return []
+    offered = or_(*[and_(TaskCandidate.org_unit_id == unit, TaskCandidate.role == role) for unit, role in pairs])
+    ids = select(Task.id).join(TaskCandidate, TaskCandidate.task_id == Task.id).where(offered, *conditions)
+    if from_above:
+        ids = ids.where(TaskCandidate.org_unit_id != Task.org_unit_id)
+    return list(session.scalars(ids.distinct()))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One of the disjoint parts of a scope: a condition on ``Task``, or a list of ids already filtered."""
+
+    condition: Any
+    ids: list[int] | None = None
+
+    @classmethod
+    def of_ids(cls, ids: list[int]) -> _Part:
+        return cls(Task.id.in_(_literal_ids(ids)) if ids else false(), ids)
+
+
+def _literal_ids(ids: list[int]) -> Any:
+    """A list of ids written into the SQL text: one bound parameter per id costs more to send than to run."""
+    return bindparam(None, ids, expanding=True, literal_execute=True)
+
+
+VISIBLE_UNITS_LISTED = 2_000
+
+
+def _scope_parts(session: Session, person: Person, f: TaskFilter, filters: list[Any]) -> list[_Part]:
+    """The scope as parts that no two tasks share, each one cheap to evaluate.
+
+    ``all`` is "in a unit I may look into, or mine, or offered to me". Written
+    as one OR, no index applies and the database reads every open task of the
+    organisation; as disjoint parts, the first is an index range, the second
+    an index lookup and the third a short list of ids, and counts add up.
+    """
     if f.scope not in SCOPES:
         raise BadRequest(f"scope must be one of {', '.join(SCOPES)}",
                          [{"field": "scope", "message": "unknown scope"}])
-    stmt = select(Task)
     if f.scope == "mine":
-        stmt = stmt.where(Task.assignee_id == person.id)
-    elif f.scope == "claimable":
-        stmt = stmt.where(Task.assignee_id.is_(None), _candidate_condition(person.id))
-    else:
-        stmt = stmt.where(
-            or_(
-                Task.assignee_id == person.id,
-                _candidate_condition(person.id),
-                Task.org_unit_id.in_(select(OrgUnit.id).where(visible_unit_filter(session, person.id))),
-            )
-        )
+        return [_Part(Task.assignee_id == person.id)]
+    if f.scope == "claimable":
+        return [_Part.of_ids(_offered_ids(session, person, [Task.assignee_id.is_(None), *filters]))]
+    units = select(OrgUnit.id).where(visible_unit_filter(session, person.id))
+    # Named ids let the database read (org_unit_id, state) index entries and stop at the count cap;
+    # a subquery makes it collect every open task first.
+    listed = list(session.scalars(units.limit(VISIBLE_UNITS_LISTED + 1)))
+    visible: Any = _literal_ids(listed) if len(listed) <= VISIBLE_UNITS_LISTED else units
+    elsewhere = Task.org_unit_id.not_in(visible)
+    not_mine = or_(Task.assignee_id.is_(None), Task.assignee_id != person.id)
+    return [
+        _Part(Task.org_unit_id.in_(visible)),
+        _Part(and_(elsewhere, Task.assignee_id == person.id)),
+        _Part.of_ids(_offered_ids(session, person, [elsewhere, not_mine, *filters], from_above=True)),
+    ]
+
+
+def _filters(f: TaskFilter) -> list[Any]:
+    conditions: list[Any] = []
     if f.state != "any":
-        stmt = stmt.where(Task.state == f.state)
+        conditions.append(Task.state == f.state)
     if f.process:
-        stmt = stmt.where(Task.process_key == f.process)
+        conditions.append(Task.process_key == f.process)
     if f.stage:
-        stmt = stmt.where(Task.stage == f.stage)
+        conditions.append(Task.stage == f.stage)
     if f.org_unit is not None:
-        stmt = stmt.where(Task.org_unit_id == f.org_unit)
+        conditions.append(Task.org_unit_id == f.org_unit)
     if f.overdue is True:
-        stmt = stmt.where(Task.due_at.is_not(None), Task.due_at < clock.now())
+        conditions += [Task.due_at.is_not(None), Task.due_at < clock.now()]
     elif f.overdue is False:
-        stmt = stmt.where(or_(Task.due_at.is_(None), Task.due_at >= clock.now()))
+        conditions.append(or_(Task.due_at.is_(None), Task.due_at >= clock.now()))
     if f.q:
         like = f"%{f.q}%"
-        stmt = stmt.where(or_(Task.name.ilike(like), Task.instructions.ilike(like)))
-    return stmt
+        conditions.append(or_(Task.name.ilike(like), Task.instructions.ilike(like)))
+    return conditions
+
+
+def _query(session: Session, person: Person, f: TaskFilter) -> Select[Any]:
+    """The filter's tasks as one statement (``list_tasks`` counts and pages part by part)."""
+    filters = _filters(f)
+    return select(Task).where(or_(*[p.condition for p in _scope_parts(session, person, f, filters)]), *filters)
+
+
+# Counting stops here: an administrator of a district with 100,000 open tasks is told
+# "1,000 or more" (``total_exact`` false) instead of waiting for every row to be counted.
+TOTAL_CAP = 1_000
+
+
+def _count(session: Session, parts: list[_Part], filters: list[Any]) -> tuple[int, bool]:
+    """(how many tasks, whether that is exact); at most ``TOTAL_CAP``.
+
+    One small statement per part: as one UNION, PostgreSQL plans a parallel
+    bitmap scan that collects every open task before it can stop at the cap.
+    """
+    found = 0
+    for part in parts:
+        if part.ids is not None:
+            found += len(part.ids)
+        else:
+            capped = select(Task.id).where(part.condition, *filters).limit(TOTAL_CAP + 1 - found).subquery()
+            found += session.scalar(select(func.count()).select_from(capped)) or 0
+        if found > TOTAL_CAP:
+            return TOTAL_CAP, False
+    return found, True
+
+
+_SORT_COLUMNS = {"id": Task.id, "due_at": Task.due_at, "priority": Task.priority}
+
+
+def _with_neighbours(stmt: Select[Any]) -> Select[Any]:
+    """What ``task_summary`` shows of a task's instance, unit and assignee, in the same query."""
+    return stmt.options(
+        joinedload(Task.instance).load_only(ProcessInstance.title),
+        joinedload(Task.org_unit).load_only(OrgUnit.name, OrgUnit.code),
+        joinedload(Task.assignee).load_only(Person.username, Person.display_name),
+    )
+
+
+def _page(session: Session, parts: list[_Part], filters: list[Any], f: TaskFilter) -> list[Task]:
+    order = _order(_SORT_COLUMNS, f.sort)
+    if len(parts) == 1:
+        stmt = select(Task).where(parts[0].condition, *filters).order_by(*order).limit(f.limit).offset(f.offset)
+        return list(session.scalars(_with_neighbours(stmt)))
+    # The first offset+limit of each part, in order, hold the first offset+limit of them all.
+    heads = [
+        select(*_SORT_COLUMNS.values()).where(part.condition, *filters).order_by(*order)
+        .limit(f.offset + f.limit).subquery()
+        for part in parts
+        if part.ids is None or part.ids
+    ]
+    union = union_all(*[select(*head.c) for head in heads]).subquery()
+    stmt = select(union.c.id).order_by(*_order({k: union.c[k] for k in _SORT_COLUMNS}, f.sort))
+    ids = list(session.scalars(stmt.limit(f.limit).offset(f.offset)))
+    if not ids:
+        return []
+    by_id = {t.id: t for t in session.scalars(_with_neighbours(select(Task).where(Task.id.in_(ids))))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def list_tasks(session: Session, person: Person, f: TaskFilter) -> dict[str, Any]:
-    stmt = _query(session, person, f)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order = SORTS.get(f.sort)
-    if order is None:
-        raise BadRequest(f"sort must be one of {', '.join(SORTS)}", [{"field": "sort", "message": "unknown sort"}])
-    rows = session.scalars(stmt.order_by(*order).limit(f.limit).offset(f.offset)).all()
-    return {"items": [task_summary(t) for t in rows], "total": total, "limit": f.limit, "offset": f.offset}
+    _order(_SORT_COLUMNS, f.sort)  # an unknown sort is refused before any query
+    filters = _filters(f)
+    parts = _scope_parts(session, person, f, filters)
+    total, exact = _count(session, parts, filters)
+    rows = _page(session, parts, filters, f) if total else []
+    return {"items": [task_summary(t) for t in rows], "total": total, "total_exact": exact,
+            "limit": f.limit, "offset": f.offset}
 
 
 def counts(session: Session, person: Person) -> dict[str, int]:
     result = {}
-    for scope in ("mine", "claimable"):
-        stmt = _query(session, person, TaskFilter(scope=scope))
-        result[scope] = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    overdue = _query(session, person, TaskFilter(scope="mine", overdue=True))
-    result["overdue"] = session.scalar(select(func.count()).select_from(overdue.subquery())) or 0
+    for key, f in (("mine", TaskFilter(scope="mine")), ("claimable", TaskFilter(scope="claimable")),
+                   ("overdue", TaskFilter(scope="mine", overdue=True))):
+        filters = _filters(f)
+        result[key] = _count(session, _scope_parts(session, person, f, filters), filters)[0]
     return result
 
 
@@ -284,6 +428,47 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
     raise Invalid(f"the form has errors in: {fields}", details)
 
 
+# -- confidential fields and completion hooks -------------------------------------------------
+
+CONFIDENTIAL_FLAG = "x-confidential"
+
+CompletionHook = Callable[[Session, Task, Person, dict[str, Any], dict[str, Any]], bool | None]
+"""``hook(session, task, person, data, confidential)``, called after the form is validated
+and before the engine sees ``data``. It may refuse by raising a ``DomainError`` (nothing
+has changed yet). It returns True if it stored ``confidential`` (the form fields flagged
+``"x-confidential": true``), which never reach the engine, the task row or the audit trail."""
+
+_COMPLETION_HOOKS: list[CompletionHook] = []
+
+
+def register_completion_hook(hook: CompletionHook) -> None:
+    if hook not in _COMPLETION_HOOKS:
+        _COMPLETION_HOOKS.append(hook)
+
+
+def split_confidential(schema: dict[str, Any] | None, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(data without confidential fields, the confidential fields) by the schema's top-level flags."""
+    properties = (schema or {}).get("properties") or {}
+    flagged = {name for name, prop in properties.items() if isinstance(prop, dict) and prop.get(CONFIDENTIAL_FLAG)}
+    public = {k: v for k, v in data.items() if k not in flagged}
+    confidential = {k: v for k, v in data.items() if k in flagged and v not in (None, "")}
+    return public, confidential
+
+
+def _run_completion_hooks(
+    session: Session, task: Task, person: Person, data: dict[str, Any], confidential: dict[str, Any]
+) -> None:
+    stored = False
+    for hook in _COMPLETION_HOOKS:
+        stored = bool(hook(session, task, person, data, confidential)) or stored
+    if confidential and not stored:
+        raise Invalid(
+            f"this process keeps no confidential store for {', '.join(sorted(confidential))}; "
+            "leave the confidential fields empty",
+            [{"field": name, "message": "no confidential store"} for name in sorted(confidential)],
+        )
+
+
 def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("'data' must be a JSON object", [{"field": "data", "message": "must be an object"}])
@@ -296,10 +481,12 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
         raise Forbidden("you do not hold the role this task is offered to")
     schema = task.instance.definition.forms.get(task.form) if task.form else None
     validate_form(schema, data)
+    data, confidential = split_confidential(schema, data)
 
     instance = lock_instance(session, task.instance_id)
     if instance.state != "running":
         raise Conflict("the process has already ended")
+    _run_completion_hooks(session, task, person, data, confidential)
     run = load_run(instance)
     run.complete(task.engine_task_id, data)
     now = clock.now()
@@ -312,8 +499,9 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     task.data = {**task.data, **data}
     task.lock_version += 1
     session.flush()
+    extra: dict[str, Any] = {"confidential_fields": sorted(confidential)} if confidential else {}
     audit.record(session, "task.completed", actor=person, instance_id=instance.id, task_id=task.id,
-                 element_id=task.element_id, data=data)
+                 element_id=task.element_id, data=data, **extra)
     advance_and_save(session, instance, instance.definition, run, person)
     return {"task": task_summary(task), "instance": {"id": instance.id, "state": instance.state,
                                                      "stage": instance.stage}}

@@ -90,6 +90,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     cli.register(app)
+    from server import scheduler, timers  # noqa: F401 - timers registers its save hook
+
+    scheduler.configure(settings)
+    if os.environ.get("VANGUARD_BENCH_FLOOR") == "1":
+        # Benchmark-only endpoints (the floor and the naive baseline), never on otherwise: docs/benchmarks.md.
+        from bench.floor import floor_bp
+
+        app.register_blueprint(floor_bp)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -98,7 +106,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             session.close()
 
     if app.config.get("VANGUARD_STARTUP", True):
-        from server.startup import on_start
+        from server.startup import on_start, start_background
 
         on_start(app, settings)
+        start_background(settings)
     return app

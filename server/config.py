@@ -11,6 +11,8 @@
 | ``VANGUARD_TIMEZONE`` | time zone in which working days and due dates are counted | ``Asia/Shanghai`` |
 | ``VANGUARD_SCHEDULER`` | ``embedded``: a thread in the web process fires timers; ``off``: a separate worker does | ``embedded`` |
 | ``VANGUARD_BROKER_URL`` | Celery broker for scale-out mode | ``redis://127.0.0.1:6379/0`` |
+| ``VANGUARD_CELERY_QUEUE`` / ``VANGUARD_DISPATCH_INTERVAL`` / ``VANGUARD_DISPATCH_LEASE`` | Celery queue name; seconds between dispatcher passes; seconds a dispatched job is leased (read by ``server.worker``) | ``vanguard`` / ``1`` / ``30`` |
+| ``HOST`` / ``VANGUARD_THREADS`` | address and threads of ``python -m server serve`` | ``127.0.0.1`` / ``8`` |
 | ``VANGUARD_SMTP_HOST`` / ``VANGUARD_SMTP_PORT`` / ``VANGUARD_MAIL_FROM`` | e-mail for reminders; unset: reminders stay in-app | unset / ``25`` / ``vanguard@localhost`` |
 """
 

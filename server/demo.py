@@ -53,6 +53,8 @@ def seed(session: Session) -> None:
     _hold(session, designer, district, "designer")
     leader = _person(session, "leader1", "第一党委书记")
     _hold(session, leader, pc1, "secretary")
+    leader2 = _person(session, "leader2", "第二党委书记")
+    _hold(session, leader2, pc2, "secretary")
     for i, branch in enumerate(branches, start=1):
         sec = _person(session, f"sec{i}", f"{branch.name}书记")
         _hold(session, sec, branch, "secretary")

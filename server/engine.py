@@ -17,6 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -295,24 +296,41 @@ def _structural_problems(root: Any) -> list[Problem]:
     return problems
 
 
-def _stage_order(spec: Any) -> list[dict[str, str]]:
-    """Stages in the order first met walking the spec from its start."""
-    seen_specs = set()
+def _stage_order(spec: Any, subprocess_specs: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Stages in the order first met walking the spec from its start.
+
+    The walk enters multi-instance bodies and embedded subprocesses where it
+    meets them, so a stage set on a task inside them is ordered where the
+    subprocess stands in its parent.
+    """
+    subs = subprocess_specs or {}
+    seen_specs: set[tuple[int, str]] = set()
     stages: list[dict[str, str]] = []
     codes: set[str] = set()
-    queue = [spec.start]
-    while queue:
-        ts = queue.pop(0)
-        if ts.name in seen_specs:
-            continue
-        seen_specs.add(ts.name)
-        props = _properties(ts)
-        code = props.get("stage")
-        if code and code not in codes:
-            codes.add(code)
-            stages.append({"code": code, "label": props.get("stage_label") or code})
-        queue.extend(ts.outputs)
-    for ts in spec.task_specs.values():
+
+    def walk(start: Any) -> None:
+        queue: list[Any] = [start]
+        while queue:
+            ts = queue.pop(0)
+            key = (id(ts._wf_spec), ts.name)
+            if key in seen_specs:
+                continue
+            seen_specs.add(key)
+            props = _properties(ts)
+            code = props.get("stage")
+            if code and code not in codes:
+                codes.add(code)
+                stages.append({"code": code, "label": props.get("stage_label") or code})
+            child_name = getattr(ts, "task_spec", None)
+            if isinstance(child_name, str) and child_name in ts._wf_spec.task_specs:
+                walk(ts._wf_spec.task_specs[child_name])
+            sub_name = getattr(ts, "spec", None)
+            if isinstance(sub_name, str) and subs.get(sub_name) is not None:
+                walk(subs[sub_name].start)
+            queue.extend(ts.outputs)
+
+    walk(spec.start)
+    for ts in [t for s in [spec, *[v for v in subs.values() if v is not None]] for t in s.task_specs.values()]:
         props = _properties(ts)
         code = props.get("stage")
         if code and code not in codes:
@@ -390,7 +408,7 @@ def parse_bpmn(
                     key=pid,
                     name=spec.description or pid,
                     spec_json=_encode_specs(spec, subs),
-                    stages=_stage_order(spec),
+                    stages=_stage_order(spec, subs),
                     elements=elements,
                 )
             )
@@ -417,6 +435,10 @@ def parse_bpmn(
 # whatever machine the worker runs on.
 
 
+_FIRING_AT: ContextVar[datetime | None] = ContextVar("vanguard_firing_at", default=None)
+"""While ``Run.fire_due_timers(now)`` runs: timers due at ``now`` itself count as due."""
+
+
 class _ClockDatetime(datetime):
     """``datetime`` whose ``now()`` is ``server.clock.now()``."""
 
@@ -425,6 +447,10 @@ class _ClockDatetime(datetime):
         current = clock.now()
         if current.tzinfo is None:
             current = current.replace(tzinfo=UTC)
+        firing_at = _FIRING_AT.get()
+        if firing_at is not None and current <= firing_at:
+            # SpiffWorkflow fires when due < now; the scheduler fires when due <= now.
+            current = firing_at + _MICROSECOND
         if tz is None:
             return current.astimezone().replace(tzinfo=None)
         return current.astimezone(tz)
@@ -462,6 +488,7 @@ def _literal_timer(expression: str) -> str | None:
 
 
 _MICROSECOND = timedelta(microseconds=1)
+_LONG_AGO = "2000-01-01T00:00:00+00:00"
 
 
 def _iso_seconds(delta: Any) -> str:
@@ -500,12 +527,29 @@ def register_script_global(name: str, value: Any) -> None:
     _LOCAL_GLOBALS[name] = value
 
 
+CalendarSource = WorkdayCalendar | Callable[[], WorkdayCalendar] | None
+"""A calendar, or a function giving one when first needed (it may query the database)."""
+
+
 class _ScriptEngine(PythonScriptEngine):
     """Python expressions plus Vanguard's timer forms ("3 working days", unquoted ISO)."""
 
-    def __init__(self, calendar: WorkdayCalendar | None = None) -> None:
+    def __init__(self, calendar: CalendarSource = None) -> None:
         super().__init__(environment=TaskDataEnvironment(dict(_LOCAL_GLOBALS)))
-        self.calendar = calendar or WorkdayCalendar()
+        self._calendar_source = calendar
+        self._calendar: WorkdayCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkdayCalendar:
+        if self._calendar is None:
+            source = self._calendar_source
+            if isinstance(source, WorkdayCalendar):
+                self._calendar = source
+            elif source is not None:
+                self._calendar = source()
+            else:
+                self._calendar = WorkdayCalendar()
+        return self._calendar
 
     def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
         event = getattr(task.task_spec, "event_definition", None)
@@ -516,7 +560,7 @@ class _ScriptEngine(PythonScriptEngine):
         return super().evaluate(task, expression, external_context)
 
 
-def _script_engine(calendar: WorkdayCalendar | None = None) -> PythonScriptEngine:
+def _script_engine(calendar: CalendarSource = None) -> PythonScriptEngine:
     return _ScriptEngine(calendar)
 
 
@@ -540,6 +584,18 @@ def start_timer(spec_key: str, spec_json: Callable[[], str]) -> tuple[str, str] 
     return None
 
 
+def element_properties(spec_key: str, spec_json: Callable[[], str], element_id: str) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of one element of a deployed process."""
+    spec, subs = _SPECS.get(spec_key, spec_json)
+    for wf_spec in [spec, *subs.values()]:
+        if wf_spec is None:
+            continue
+        for ts in wf_spec.task_specs.values():
+            if getattr(ts, "bpmn_id", None) == element_id:
+                return _properties(ts)
+    return {}
+
+
 class Run:
     """One instance held in memory for the length of one use case."""
 
@@ -553,13 +609,25 @@ class Run:
         spec_json: Callable[[], str],
         data: dict[str, Any],
         *,
-        calendar: WorkdayCalendar | None = None,
+        calendar: CalendarSource = None,
+        fire_start_timers: bool = False,
     ) -> Run:
+        """``fire_start_timers``: a timer start event counts as fired (its schedule started
+        this instance), so a start cycle runs the process once instead of once per period."""
         spec, subs = _SPECS.get(spec_key, spec_json)
         wf = BpmnWorkflow(spec, subs, script_engine=_script_engine(calendar))
         wf.data.update(data)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
+        if fire_start_timers:
+            starts = set(spec.start.outputs)
+            for task in wf.get_tasks():
+                event = getattr(task.task_spec, "event_definition", None)
+                if task.task_spec in starts and isinstance(event, CycleTimerEventDefinition):
+                    # One turn left, already due: the cycle runs its outputs once, then ends.
+                    task._set_internal_data(event_value={"cycles": 1, "next": _LONG_AGO, "duration": 0.0})
+                elif task.task_spec in starts and isinstance(event, TimerEventDefinition):
+                    task._set_internal_data(event_fired=True)
         return cls(wf)
 
     @classmethod
@@ -569,7 +637,7 @@ class Run:
         spec_json: Callable[[], str],
         state: str,
         *,
-        calendar: WorkdayCalendar | None = None,
+        calendar: CalendarSource = None,
     ) -> Run:
         spec, subs = _SPECS.get(spec_key, spec_json)
         dct = json.loads(state)
@@ -602,71 +670,67 @@ class Run:
         return timers
 
     def fire_due_timers(self, now: datetime) -> list[TimerWait]:
-        """Let every timer due before ``now`` fire; the caller then ``advance``s and saves.
+        """Let every timer due at or before ``now`` fire; the caller then ``advance``s and saves.
 
-        Returns the timers that fell due. SpiffWorkflow compares against
-        ``server.clock`` itself; a date/duration timer due before ``now`` is also
-        marked fired explicitly, so the result never depends on a second reading
-        of the clock.
+        Returns the timers that fell due. SpiffWorkflow reads ``server.clock`` itself;
+        while this runs it sees at least ``now`` (just after it), so the timers that
+        fire are exactly those reported, whatever a second reading of the clock says.
         """
-        due = [t for t in self.waiting_timers() if t.due_at < now]
-        for wait in due:
-            task = self._wf.get_task_from_id(UUID(wait.engine_task_id))
-            if task is not None and not isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
-                task._set_internal_data(event_fired=True)
+        due = [t for t in self.waiting_timers() if t.due_at <= now]
+        token = _FIRING_AT.set(now)
         try:
             self._wf.refresh_timers()
         except WorkflowException as exc:
             spec = getattr(exc, "task_spec", None)
             raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
+        finally:
+            _FIRING_AT.reset(token)
         return due
 
-    def fire_start_timers(self) -> list[str]:
-        """Treat the start event's timer as fired (the instance was started by its schedule)."""
-        fired = []
-        start_specs = set(self._wf.spec.start.outputs)
-        for task in self._wf.get_tasks(state=TaskState.WAITING):
-            if task.task_spec in start_specs and isinstance(
-                getattr(task.task_spec, "event_definition", None), TimerEventDefinition
-            ):
-                task.internal_data.pop("event_value", None)
-                task._set_internal_data(event_fired=True)
-                fired.append(task.task_spec.bpmn_id)
-        self._wf.refresh_timers()
-        return fired
-
     def snapshot(self) -> Snapshot:
+        # One walk of the task tree for everything that waits (ready user tasks, open stages,
+        # timers): each walk visits every task of every subprocess, and a branch of 50 members
+        # holds some 500. Filtering one WAITING|READY|STARTED walk visits the same tasks in the
+        # same order as separate walks per state would.
         human = []
         open_stages = []
-        for task in self._wf.get_tasks(state=TaskState.READY, manual=True):
+        timers = []
+        for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.STARTED):
             ts = task.task_spec
             props = _properties(ts)
-            human.append(
-                HumanTask(
-                    engine_task_id=str(task.id),
-                    element_id=ts.bpmn_id,
-                    name=ts.bpmn_name or ts.bpmn_id,
-                    lane=ts.lane,
-                    properties=props,
-                    documentation=getattr(ts, "documentation", None),
-                    data=dict(task.data),
-                )
-            )
-        for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.STARTED):
-            props = _properties(task.task_spec)
             if props.get("stage"):
                 open_stages.append(props["stage"])
+            if task.state == TaskState.READY and ts.manual:
+                human.append(
+                    HumanTask(
+                        engine_task_id=str(task.id),
+                        element_id=ts.bpmn_id,
+                        name=ts.bpmn_name or ts.bpmn_id,
+                        lane=ts.lane,
+                        properties=props,
+                        documentation=getattr(ts, "documentation", None),
+                        data=dict(task.data),
+                    )
+                )
+            elif task.state == TaskState.WAITING:
+                event = getattr(ts, "event_definition", None)
+                if isinstance(event, TimerEventDefinition):
+                    due = _timer_due(event, task)
+                    if due is not None:
+                        timers.append(TimerWait(str(task.id), ts.bpmn_id, due))
+        # The last stage entered only matters when no stage is open (see instances._current_stage).
         last_stage = None
-        for task in self._wf.get_tasks(state=TaskState.COMPLETED):
-            props = _properties(task.task_spec)
-            if props.get("stage"):
-                last_stage = props["stage"]
+        if not open_stages:
+            for task in self._wf.get_tasks(state=TaskState.COMPLETED):
+                props = _properties(task.task_spec)
+                if props.get("stage"):
+                    last_stage = props["stage"]
         return Snapshot(
             state=self.dump(),
             completed=self._wf.is_completed(),
             data=dict(self._wf.data),
             human_tasks=human,
-            timers=self.waiting_timers(),
+            timers=timers,
             open_stages=open_stages,
             last_stage=last_stage,
         )

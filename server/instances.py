@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import CANCELLED, OPEN, Task, TaskCandidate
 from server import audit, clock
@@ -39,18 +40,23 @@ def start_instance(
     actor: Person | None,
     parent_id: int | None = None,
     title: str | None = None,
+    start_timer_fired: bool = False,
 ) -> ProcessInstance:
     definition = get_latest(session, process_key)
     unit = unit_by_ref(session, org_unit)
     if actor is not None:
         check_may_start(session, actor, definition, unit)
+    for start_hook in _START_HOOKS.get(process_key, ()):
+        data = start_hook(session, definition=definition, unit=unit, data=dict(data), actor=actor,
+                          parent_id=parent_id)
     initial = dict(data)
     initial.update(
         org_unit_id=unit.id,
         org_unit_name=unit.name,
         started_by=actor.username if actor else None,
     )
-    run = Run.start(_spec_key(definition), lambda: definition.spec_json, initial)
+    run = Run.start(_spec_key(definition), lambda: definition.spec_json, initial,
+                    calendar=lambda: calendar_for(session), fire_start_timers=start_timer_fired)
     now = clock.now()
     instance = ProcessInstance(
         definition_id=definition.id,
@@ -99,7 +105,10 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 def load_run(instance: ProcessInstance) -> Run:
     definition = instance.definition
-    return Run.load(_spec_key(definition), lambda: definition.spec_json, instance.engine_state)
+    session = object_session(instance)
+    calendar = (lambda: calendar_for(session)) if session is not None else None
+    return Run.load(_spec_key(definition), lambda: definition.spec_json, instance.engine_state,
+                    calendar=calendar)
 
 
 def _spec_key(definition: ProcessDefinition) -> str:
@@ -142,7 +151,9 @@ def advance_and_save(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("the instance was changed by someone else; reload and try again")
     for key, value in values.items():
-        setattr(instance, key, value)
+        # The row already holds these values: record them as loaded, not as changes, or the
+        # next flush writes the whole engine state a second time.
+        set_committed_value(instance, key, value)
     _sync_tasks(session, instance, definition, snapshot, actor)
     if snapshot.completed:
         audit.record(session, "instance.completed", actor=actor, instance_id=instance.id)
@@ -162,6 +173,21 @@ _SAVE_HOOKS: list[Any] = []
 def register_save_hook(hook: Any) -> None:
     if hook not in _SAVE_HOOKS:
         _SAVE_HOOKS.append(hook)
+
+
+_START_HOOKS: dict[str, list[Any]] = {}
+
+
+def register_start_hook(process_key: str, hook: Any) -> None:
+    """Run ``hook`` before an instance of ``process_key`` starts, whoever starts it.
+
+    ``hook(session, definition=, unit=, data=, actor=, parent_id=)`` returns the data
+    the instance starts with (it may add server-side values such as the branch's
+    members), or raises ``Invalid``/``Forbidden`` to refuse the start.
+    """
+    hooks = _START_HOOKS.setdefault(process_key, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def _current_stage(definition: ProcessDefinition, snapshot: Snapshot) -> tuple[str | None, str | None]:

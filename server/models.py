@@ -169,3 +169,109 @@ class CalendarOverride(Base):
     official: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+# -- time: timers, due dates, schedules, notifications (docs/timers.md) -----------------------
+
+JOB_KINDS = ("bpmn_timer", "task_due", "reminder", "schedule")
+JOB_WAITING = "waiting"
+JOB_FIRED = "fired"
+JOB_CANCELLED = "cancelled"
+JOB_FAILED = "failed"
+
+
+class TimerJob(Base):
+    """One thing that must happen at a time: a BPMN timer, a due date, a reminder, a scheduled start.
+
+    Written in the same transaction as the change that makes it wait (the instance save,
+    the schedule's run) and marked ``fired`` in the same transaction as its effect, so it
+    fires exactly once. ``key`` names what it waits for, so writing it twice is harmless.
+    ``locked_by``/``locked_until`` are a dispatch lease in scale-out mode (a job handed to
+    Celery is not handed out again until the lease ends); the database row lock, not the
+    lease, is what keeps two workers from firing it.
+    """
+
+    __tablename__ = "timer_job"
+    __table_args__ = (Index("ix_timer_job_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule.id"), index=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    engine_task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(128))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default=JOB_WAITING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fired_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Schedule(Base):
+    """Start ``process_key`` in every unit of ``unit_type`` under ``org_unit`` at each period.
+
+    ``cadence``: ``quarterly``, ``half_yearly``, a five-field cron expression, or ``bpmn``
+    (the timer cycle of the process's own start event). A run missed while the server was
+    down runs once, then ``next_run_at`` jumps to the first period after now.
+    """
+
+    __tablename__ = "schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    unit_type: Mapped[str] = mapped_column(String(32))
+    cadence: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(300))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    created_by: Mapped[Person | None] = relationship()
+
+
+class Notification(Base):
+    """A message to one person (an overdue task, an escalation), read in the app or by e-mail.
+
+    ``job_id`` is the firing that wrote it: one notification per person per firing
+    (unique), however often a crashed firing is retried. ``email_state``: ``None`` (no
+    e-mail wanted or possible), ``pending``, ``sent`` or ``failed``.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_person_read", "person_id", "read_at"),
+        Index("ix_notification_email_state", "email_state"),
+        UniqueConstraint("job_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("timer_job.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_state: Mapped[str | None] = mapped_column(String(16))
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()

@@ -33,3 +33,26 @@ def on_start(app: Flask, settings: Settings) -> None:
             # Another worker process started at the same moment and did it first.
             if attempt == 2:
                 raise
+
+
+def start_background(settings: Settings) -> None:
+    """Embedded mode: fire timers, due dates and schedules from a thread of this process.
+
+    ``VANGUARD_SCHEDULER=off`` in scale-out mode (Celery workers do it) and in tests
+    (they call ``server.scheduler.run_pending``). Its first pass fires everything that
+    fell due while the server was down.
+    """
+    if settings.scheduler != "embedded":
+        return
+    assert db.engine is not None
+    if not inspect(db.engine).has_table("timer_job"):
+        log.warning("no timer tables yet: run `python -m server upgrade`; timers are not running")
+        return
+    from server.campaign_launch import resume_launches
+    from server.scheduler import start_embedded
+
+    start_embedded()
+    log.info("embedded scheduler running")
+    resumed = resume_launches()
+    if resumed:
+        log.info("resumed campaign launches %s", resumed)

@@ -65,7 +65,7 @@ def test_demo_organisation(app):
     from server.models import OrgUnit, Person
 
     with db.transaction() as s:
-        assert s.scalar(select(func.count(Person.id))) == 1 + 1 + 1 + 3 + 3 + 30 + 1
+        assert s.scalar(select(func.count(Person.id))) == 1 + 1 + 2 + 3 + 3 + 30 + 1
         types = dict(s.execute(select(OrgUnit.code, OrgUnit.type)).all())
     assert types["demo-district"] == "district"
     assert types["demo-branch3"] == "branch"

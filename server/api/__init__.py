@@ -93,4 +93,9 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-from server.api import definitions, instances, openapi, session, tasks  # noqa: E402,F401
+from server.api import calendar as _calendar  # noqa: E402,F401
+from server.api import campaign as _campaign  # noqa: E402,F401
+from server.api import definitions, instances, monitoring, openapi, session, tasks  # noqa: E402,F401
+from server.api import notifications as _notifications  # noqa: E402,F401
+from server.api import schedules as _schedules  # noqa: E402,F401
+from server.api import talks as _talks  # noqa: E402,F401

@@ -4,13 +4,13 @@ import json
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server import definitions
-from server.api import api_bp
+from server import bpmndiff, definitions
+from server.api import api_bp, int_arg
 from server.errors import BadRequest, Forbidden, Invalid, NotFound
-from server.models import Position, ProcessDefinition
+from server.models import Position, ProcessDefinition, ProcessInstance
 from server.org import active_position_filter
 from server.requests import me, read, write
 
@@ -90,23 +90,64 @@ def get_definition(key: str) -> Any:
         ).all()
         if not rows:
             raise NotFound(f"no process definition with key '{key}'")
+        counts: dict[int, dict[str, int]] = {}
+        for definition_id, state, count in session.execute(
+            select(ProcessInstance.definition_id, ProcessInstance.state, func.count(ProcessInstance.id))
+            .where(ProcessInstance.definition_id.in_([r.id for r in rows]))
+            .group_by(ProcessInstance.definition_id, ProcessInstance.state)
+        ):
+            counts.setdefault(definition_id, {})[state] = count
         latest = definitions.definition_dict(rows[-1])
-        latest["versions"] = [definitions.definition_dict(r) for r in rows]
+        latest["versions"] = [
+            {**definitions.definition_dict(r),
+             "deployed_by_name": r.deployed_by.display_name if r.deployed_by else None,
+             "instances": {"running": counts.get(r.id, {}).get("running", 0),
+                           "total": sum(counts.get(r.id, {}).values())}}
+            for r in rows
+        ]
         latest["forms"] = rows[-1].forms
         return latest
 
     return jsonify(read(versions))
 
 
+def _version(session: Session, key: str, version: int) -> ProcessDefinition:
+    row = session.scalar(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    )
+    if row is None:
+        raise NotFound(f"process '{key}' has no version {version}")
+    return row
+
+
 @api_bp.get("/process-definitions/<key>/versions/<int:version>/bpmn")
 def get_definition_xml(key: str, version: int) -> Any:
     def xml(session: Session) -> str:
-        row = session.scalar(
-            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
-        )
-        if row is None:
-            raise NotFound(f"process '{key}' has no version {version}")
-        return row.bpmn_xml
+        return _version(session, key, version).bpmn_xml
 
     return Response(read(xml), mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
+
+
+@api_bp.get("/process-definitions/<key>/diff")
+def diff_versions(key: str) -> Any:
+    """What changed from version ``from`` to version ``to`` (default: the one before the latest, the latest)."""
+
+    def compare(session: Session) -> dict[str, Any]:
+        latest = definitions.get_latest(session, key)
+        new_version = int_arg("to", latest.version, 1, 10**6)
+        old_version = int_arg("from", max(new_version - 1, 1), 1, 10**6)
+        old, new = _version(session, key, old_version), _version(session, key, new_version)
+        return {"key": key, "from": old.version, "to": new.version, **bpmndiff.diff(old.bpmn_xml, new.bpmn_xml)}
+
+    return jsonify(read(compare))
+
+
+@api_bp.get("/forms")
+def list_forms() -> Any:
+    """The form schemas of workflows/forms/ (a deployed version carries its own copies)."""
+    settings = current_app.config["VANGUARD"]
+    forms = definitions.load_forms(settings.workflows_dir / "forms")
+    items = [{"name": name, "title": schema.get("title") if isinstance(schema, dict) else None, "schema": schema}
+             for name, schema in forms.items()]
+    return jsonify({"items": items, "total": len(items)})

@@ -95,6 +95,41 @@ SPEC: dict[str, Any] = {
                        params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
                                _path("version")], tag="definitions"),
         },
+        "/api/process-definitions/{key}/diff": {
+            "get": _op("What changed between two versions, element by element",
+                       {**_ok(REF("DefinitionDiff")), "400": ERROR, "404": ERROR},
+                       params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                               _q("from", {"type": "integer"}, "older version (default: the one before 'to')"),
+                               _q("to", {"type": "integer"}, "newer version (default: the latest)")],
+                       tag="definitions"),
+        },
+        "/api/forms": {
+            "get": _op("Form schemas (JSON Schema) of workflows/forms/", _ok({"type": "object", "properties": {
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "title": {"type": "string", "nullable": True},
+                    "schema": {"type": "object"}}}},
+                "total": {"type": "integer"}}}), tag="definitions"),
+        },
+        "/api/monitoring/units": {
+            "get": _op("Org units I may monitor (org_admin: the unit and its subtree)",
+                       _ok({"type": "object", "properties": {"items": {"type": "array", "items": REF("OrgUnit")},
+                                                             "total": {"type": "integer"}}}), tag="monitoring"),
+        },
+        "/api/monitoring/instances/{instance_id}": {
+            "get": _op("One instance on its diagram: completed / active / overdue elements, history (org_admin)",
+                       {**_ok(REF("InstanceMonitor")), "403": ERROR, "404": ERROR},
+                       params=[_path("instance_id")], tag="monitoring"),
+        },
+        "/api/monitoring/processes/{key}/heatmap": {
+            "get": _op("Open, overdue and completed tasks and mean durations per element of a process version "
+                       "over an org subtree (org_admin)",
+                       {**_ok(REF("Heatmap")), "400": ERROR, "403": ERROR, "404": ERROR},
+                       params=[{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                               _q("version", {"type": "integer"}, "process version (default: the latest)"),
+                               _q("org_unit", {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                                  "top of the subtree, id or code (default: my org_admin unit)")],
+                       tag="monitoring"),
+        },
         "/api/process-instances": {
             "get": _op("Instances in my units", _ok(REF("InstanceList")),
                        params=[_q("state", {"enum": ["running", "completed"]}, "filter by state"),
@@ -154,11 +189,98 @@ SPEC: dict[str, Any] = {
                         body=_json({"type": "object", "properties": {"data": {"type": "object"}}}),
                         tag="tasks"),
         },
+        "/api/calendar/add": {
+            "get": _op("Count working days: the N-th working day after start (Chinese holidays and 调休)",
+                       {**_ok(REF("WorkingDayCount")), "400": ERROR},
+                       params=[{**_q("start", {"type": "string", "format": "date"}, "first day (not counted)"),
+                                "required": True},
+                               {**_q("working_days", {"type": "integer", "minimum": 0}, "how many working days"),
+                                "required": True}], tag="calendar"),
+        },
+        "/api/calendar": {
+            "get": _op("A year's holidays, make-up workdays and overridden days; estimated if not official",
+                       {**_ok(REF("CalendarYear")), "400": ERROR},
+                       params=[_q("year", {"type": "integer"}, "the year (default: this year)")], tag="calendar"),
+        },
+        "/api/calendar/overrides/{day}": {
+            "put": _op("Set one day working or not (org_admin of the top unit); official marks the year loaded",
+                       {**_ok(REF("CalendarDay")), **ERRS},
+                       params=[{"name": "day", "in": "path", "required": True,
+                                "schema": {"type": "string", "format": "date"}}],
+                       body=_json(REF("CalendarOverride")), tag="calendar"),
+            "delete": _op("Remove a day's override (org_admin of the top unit)",
+                          {"204": {"description": "removed"}, **ERRS},
+                          params=[{"name": "day", "in": "path", "required": True,
+                                   "schema": {"type": "string", "format": "date"}}], tag="calendar"),
+        },
+        "/api/notifications": {
+            "get": _op("My notifications, newest first", {**_ok(REF("NotificationList")), "400": ERROR},
+                       params=[_q("unread", {"type": "boolean"}, "only unread (true) or read (false)"),
+                               _q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"),
+                               _q("offset", {"type": "integer", "minimum": 0}, "page start")],
+                       tag="notifications"),
+        },
+        "/api/notifications/{notification_id}/read": {
+            "post": _op("Mark one of my notifications read", {**_ok(REF("Notification")), **ERRS},
+                        params=[_path("notification_id")], tag="notifications"),
+        },
+        "/api/notifications/read-all": {
+            "post": _op("Mark all my notifications read", _ok({"type": "object", "properties": {
+                "marked": {"type": "integer"}}}), tag="notifications"),
+        },
+        "/api/schedules": {
+            "get": _op("Recurring starts I administer (org_admin)", _ok(REF("ScheduleList")), tag="schedules"),
+            "post": _op("Start a process in every unit of a type under a unit, each period (org_admin)",
+                        {**_ok(REF("Schedule"), "201", "created"), **ERRS},
+                        body=_json(REF("ScheduleRequest")), tag="schedules"),
+        },
+        "/api/schedules/{schedule_id}": {
+            "patch": _op("Enable, disable or change a schedule (org_admin)", {**_ok(REF("Schedule")), **ERRS},
+                         params=[_path("schedule_id")], body=_json(REF("ScheduleRequest")), tag="schedules"),
+        },
         "/api/openapi.json": {"get": _op("This document", _ok({"type": "object"}), tag="meta")},
     },
     "components": {
         "responses": {"Error": {"description": "error", "content": _json(REF("Error"))}},
         "schemas": {
+            "WorkingDayCount": {"type": "object", "properties": {
+                "start": {"type": "string", "format": "date"}, "working_days": {"type": "integer"},
+                "date": {"type": "string", "format": "date"},
+                "estimated": {"type": "boolean", "description": "a year of the count has no official calendar"}}},
+            "CalendarDay": {"type": "object", "properties": {
+                "date": {"type": "string", "format": "date"}, "working": {"type": "boolean"},
+                "kind": {"enum": ["workday", "weekend", "holiday", "makeup_workday"]},
+                "name": {"type": "string", "nullable": True}, "overridden": {"type": "boolean"}}},
+            "CalendarYear": {"type": "object", "properties": {
+                "year": {"type": "integer"}, "estimated": {"type": "boolean"},
+                "library_covered": {"type": "boolean"}, "official_override": {"type": "boolean"},
+                "days": {"type": "array", "items": REF("CalendarDay")}}},
+            "CalendarOverride": {"type": "object", "required": ["working"], "properties": {
+                "working": {"type": "boolean"}, "note": {"type": "string", "maxLength": 200},
+                "official": {"type": "boolean", "description": "the year's official calendar is loaded"}}},
+            "Notification": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "kind": {"enum": ["overdue", "reminder"]}, "title": {"type": "string"},
+                "body": {"type": "string"}, "task_id": {"type": "integer", "nullable": True},
+                "instance_id": {"type": "integer", "nullable": True},
+                "created_at": {"type": "string", "format": "date-time"},
+                "read_at": {"type": "string", "format": "date-time", "nullable": True}, "read": {"type": "boolean"},
+                "email_state": {"type": "string", "nullable": True, "enum": ["pending", "sent", "failed", None]}}},
+            "NotificationList": {"type": "object", "properties": {
+                "items": {"type": "array", "items": REF("Notification")}, "total": {"type": "integer"},
+                "unread": {"type": "integer"}}},
+            "ScheduleRequest": {"type": "object", "properties": {
+                "process_key": {"type": "string"},
+                "org_unit": {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "id or code"},
+                "unit_type": {"enum": ["district", "party_committee", "general_branch", "branch", "party_group"]},
+                "cadence": {"type": "string",
+                            "description": "quarterly, half_yearly, a 5-field cron expression, or bpmn"},
+                "title": {"type": "string"}, "data": {"type": "object"}, "enabled": {"type": "boolean"},
+                "next_run_at": {"type": "string", "format": "date-time"}}},
+            "Schedule": {"allOf": [REF("ScheduleRequest"), {"type": "object", "properties": {
+                "id": {"type": "integer"}, "org_unit": REF("OrgUnit"), "runs": {"type": "integer"},
+                "last_run_at": {"type": "string", "format": "date-time", "nullable": True}}}]},
+            "ScheduleList": {"type": "object", "properties": {
+                "items": {"type": "array", "items": REF("Schedule")}, "total": {"type": "integer"}}},
             "Error": {"type": "object", "required": ["error", "message", "details"], "properties": {
                 "error": {"type": "string"}, "message": {"type": "string"},
                 "details": {"type": "array", "items": {"type": "object", "properties": {
@@ -193,6 +315,32 @@ SPEC: dict[str, Any] = {
                 "state": {"enum": ["running", "completed"]}, "stage": {"type": "string", "nullable": True},
                 "org_unit": REF("OrgUnit"), "open_tasks": {"type": "array", "items": REF("Task")},
                 "history": {"type": "array", "items": {"type": "object"}}}},
+            "DefinitionDiff": {"type": "object", "properties": {
+                "key": {"type": "string"}, "from": {"type": "integer"}, "to": {"type": "integer"},
+                "added": {"type": "array", "items": {"type": "object"}},
+                "removed": {"type": "array", "items": {"type": "object"}},
+                "changed": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "type": {"type": "string"}, "name": {"type": "string"},
+                    "changes": {"type": "array", "items": {"type": "object", "properties": {
+                        "field": {"type": "string"}, "old": {}, "new": {}}}}}}},
+                "moved": {"type": "array", "items": {"type": "string"}}}},
+            "InstanceMonitor": {"type": "object", "properties": {
+                "instance": {"type": "object"}, "process_key": {"type": "string"}, "version": {"type": "integer"},
+                "bpmn_url": {"type": "string"},
+                "elements": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                    "state": {"enum": ["completed", "active", "overdue", "cancelled"]},
+                    "tasks": {"type": "array", "items": {"type": "object"}}}}},
+                "counts": {"type": "object"}, "history": {"type": "array", "items": {"type": "object"}}}},
+            "Heatmap": {"type": "object", "properties": {
+                "process_key": {"type": "string"}, "version": {"type": "integer"},
+                "versions": {"type": "array", "items": {"type": "integer"}}, "bpmn_url": {"type": "string"},
+                "org_unit": REF("OrgUnit"), "instances": {"type": "object"}, "max_open": {"type": "integer"},
+                "elements": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                    "open": {"type": "integer"}, "overdue": {"type": "integer"},
+                    "completed": {"type": "integer"}, "cancelled": {"type": "integer"},
+                    "mean_seconds": {"type": "number", "nullable": True},
+                    "mean_open_seconds": {"type": "number", "nullable": True}}}},
+                "recent": {"type": "array", "items": {"type": "object"}}}},
             "InstanceList": {"type": "object", "properties": {
                 "items": {"type": "array", "items": REF("Instance")}, "total": {"type": "integer"}}},
             "Task": {"type": "object", "properties": {

@@ -75,3 +75,6 @@ def switch_language(code: str) -> Any:
 
         write(save)
     return response
+
+
+from server.web import designer  # noqa: E402,F401  (designer and monitoring pages)

@@ -5,7 +5,14 @@
     delegate: "转交", open: "打开", saved: "已提交", error: "出错了", "no form": "此任务无需填写表单",
     "fix the fields": "请修改标出的字段", required: "必填", "delegate to (username)": "转交给（用户名）",
     instructions: "说明", history: "办理记录", back: "返回待办", "estimated": "（估算日期）",
-    "claimed by": "办理人", stage: "阶段", unit: "组织",
+    "claimed by": "办理人", stage: "阶段", unit: "组织", colon: "：", "submitted so far": "已填报的内容",
+    yes: "是", no: "否", "too short": "至少 {n} 个字", "too long": "最多 {n} 个字", "too small": "不能小于 {n}",
+    "too large": "不能大于 {n}", "not above": "必须大于 {n}", "not below": "必须小于 {n}",
+    "bad date": "请填写有效的日期", "bad format": "格式不正确", "pick one": "请从选项中选择",
+    "bad type": "请填写正确类型的值", "not allowed": "表单中没有这一项", "session expired": "登录已过期，请重新登录",
+    "done already": "此任务已办结", "too short (no limit)": "内容太短", "too long (no limit)": "内容太长",
+    "too small (no limit)": "数值太小", "too large (no limit)": "数值太大", "not above (no limit)": "数值太小",
+    "not below (no limit)": "数值太大",
   };
   const en = {
     due: "Due", overdue: "Overdue", claim: "Claim", unclaim: "Give back", complete: "Submit",
@@ -13,12 +20,22 @@
     "no form": "This task has no form", "fix the fields": "Please fix the marked fields", required: "required",
     "delegate to (username)": "Delegate to (username)", instructions: "Instructions", history: "History",
     back: "Back to inbox", estimated: "(estimated date)", "claimed by": "Held by", stage: "Stage", unit: "Unit",
+    colon: ": ", "submitted so far": "Submitted so far", yes: "Yes", no: "No",
+    "too short": "at least {n} characters", "too long": "at most {n} characters", "too small": "must be at least {n}",
+    "too large": "must be at most {n}", "not above": "must be more than {n}", "not below": "must be less than {n}",
+    "bad date": "enter a valid date", "bad format": "wrong format", "pick one": "choose one of the options",
+    "bad type": "wrong kind of value", "not allowed": "not a field of this form",
+    "session expired": "Your session has expired; please log in again", "done already": "This task is done",
+    "too short (no limit)": "too short", "too long (no limit)": "too long", "too small (no limit)": "too small",
+    "too large (no limit)": "too large", "not above (no limit)": "too small", "not below (no limit)": "too large",
   };
   const locale = document.body.dataset.locale || "zh_Hans_CN";
   const dict = locale === "en" ? en : zh;
   window.VG = {
     locale,
-    t: (key) => dict[key] || key,
+    /** More strings for one page's scripts (designer, monitoring): ``VG.add({zh…}, {en…})``. */
+    add(moreZh, moreEn) { Object.assign(zh, moreZh); Object.assign(en, moreEn); },
+    t: (key, vars) => (dict[key] || key).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? vars[k] : m)),
     label: (obj, key) => (locale === "en" && obj["x-" + key + "-en"]) || obj[key] || "",
     csrf: () => document.querySelector('meta[name="csrf-token"]').content,
     async api(method, url, body) {
@@ -28,8 +45,19 @@
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
       });
-      const data = res.status === 204 ? null : await res.json();
-      if (!res.ok) { const err = new Error(data.message); err.status = res.status; err.body = data; throw err; }
+      let data = null;
+      if (res.status !== 204) {
+        const type = res.headers.get("Content-Type") || "";
+        data = type.includes("json") ? await res.json() : { message: `${res.status} ${res.statusText}` };
+      }
+      if (res.status === 401 && !url.startsWith("/api/session")) {
+        // The session ended (logged out elsewhere, cookie expired): back to the login form.
+        window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
+      }
+      if (!res.ok) {
+        const err = new Error((data && data.message) || res.statusText); err.status = res.status; err.body = data;
+        throw err;
+      }
       return data;
     },
     when(iso) {

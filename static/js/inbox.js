@@ -1,7 +1,19 @@
 (function () {
   const { t, el, api, when } = window.VG;
   let scope = "mine";
-  async function load() {
+  function status(text) {
+    let box = document.getElementById("inbox-status");
+    if (!box) {
+      box = el("p", { id: "inbox-status", class: "banner error", role: "alert" });
+      document.getElementById("task-list").before(box);
+    }
+    box.textContent = text;
+    box.hidden = !text;
+  }
+  function load() {
+    return fill().catch((err) => { if (err.status !== 401) status(`${t("error")}: ${err.message}`); });
+  }
+  async function fill() {
     const [list, counts] = await Promise.all([
       api("GET", `/api/tasks?scope=${scope}&sort=due&limit=100`), api("GET", "/api/tasks/counts"),
     ]);
@@ -15,7 +27,12 @@
     const actions = [];
     if (scope === "claimable") {
       actions.push(el("button", { class: "secondary", onclick: async (e) => {
-        e.preventDefault(); await api("POST", `/api/tasks/${task.id}/claim`, {}); load(); } }, t("claim")));
+        e.preventDefault();
+        e.target.disabled = true;
+        try { await api("POST", `/api/tasks/${task.id}/claim`, {}); }
+        catch (err) { status(`${t("error")}: ${err.message}`); }  // e.g. someone else claimed it first
+        load();
+      } }, t("claim")));
     }
     return el("li", { class: "task-row" + (task.overdue ? " overdue" : ""), "data-task-id": task.id },
       el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
@@ -25,6 +42,7 @@
   }
   document.querySelectorAll("[data-scope]").forEach((tab) => tab.addEventListener("click", () => {
     scope = tab.dataset.scope;
+    status("");
     document.querySelectorAll("[data-scope]").forEach((x) => x.setAttribute("aria-selected", String(x === tab)));
     load();
   }));

@@ -1,0 +1,41 @@
+"""My notifications (overdue tasks, reminders): list, mark read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from server import notifications
+from server.api import api_bp, int_arg
+from server.errors import BadRequest
+from server.requests import me, read, write
+
+
+def _unread_arg() -> bool | None:
+    raw = request.args.get("unread")
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise BadRequest("'unread' must be true or false", [{"field": "unread", "message": "not a boolean"}])
+
+
+@api_bp.get("/notifications")
+def list_notifications() -> Any:
+    unread = _unread_arg()
+    limit = int_arg("limit", 50, 1, 500)
+    offset = int_arg("offset", 0, 0, 10**9)
+    return jsonify(read(lambda s: notifications.list_mine(s, me(s), unread=unread, limit=limit, offset=offset)))
+
+
+@api_bp.post("/notifications/<int:notification_id>/read")
+def read_notification(notification_id: int) -> Any:
+    return jsonify(write(lambda s: notifications.mark_read(s, me(s), notification_id)))
+
+
+@api_bp.post("/notifications/read-all")
+def read_all_notifications() -> Any:
+    return jsonify(write(lambda s: notifications.mark_all_read(s, me(s))))

@@ -1,0 +1,303 @@
+"""Running what fell due: timers, due dates, recurring starts and the e-mail outbox.
+
+Three ways to run it, all on the same functions and the same exactly-once rules
+(``server.timers``):
+
+* **embedded** (``VANGUARD_SCHEDULER=embedded``, the default, ``make run``): a
+  daemon thread in the web process calls :func:`run_pending` every second;
+* **standalone loop**: ``python -m server.scheduler`` (one or several processes);
+* **scale-out**: Celery workers (``celery -A server.worker worker``) whose
+  dispatcher hands due jobs to the pool through the broker (``server.worker``).
+
+Tests run with ``VANGUARD_SCHEDULER=off`` and call :func:`run_pending` after
+moving ``server.clock``. The first pass after a start fires everything that fell
+due while the server was down, each job once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from server import clock, db, engine, mail, notifications, schedules
+from server.config import Settings
+from server.models import TimerJob
+from server.timers import (
+    Busy,
+    claim_by_id,
+    claim_next,
+    due_condition,
+    fire,
+    lease_free,
+    limit_lock_waits,
+    record_failure,
+    worker_id,
+)
+
+log = logging.getLogger("vanguard.scheduler")
+
+INTERVAL = 1.0
+"""Seconds between passes of the embedded thread and the standalone loop."""
+
+
+def configure(settings: Settings) -> None:
+    """Apply the settings every process that runs or saves instances needs."""
+    mail.configure(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    tz = ZoneInfo(settings.timezone)
+    engine.set_local_timezone(tz)
+    schedules.set_timezone(settings.timezone)
+    notifications.set_timezone(settings.timezone)
+
+
+@dataclass
+class PassResult:
+    fired: int = 0
+    cancelled: int = 0
+    failed: int = 0
+    busy: int = 0
+    schedules: int = 0
+    mails: int = 0
+    outcomes: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"fired": self.fired, "cancelled": self.cancelled, "failed": self.failed, "busy": self.busy,
+                "schedules": self.schedules, "mails": self.mails}
+
+
+def expand_schedules(now: datetime, limit: int = 100) -> int:
+    """Run every due schedule (one transaction each); returns how many ran."""
+    count = 0
+    while count < limit:
+        with db.transaction() as session:
+            limit_lock_waits(session)
+            if schedules.expand_next_due(session, now) is None:
+                break
+        count += 1
+    return count
+
+
+def fire_one(now: datetime, *, job_id: int | None = None, skip: set[int] | None = None,
+             worker: str | None = None) -> tuple[int | None, str]:
+    """Claim one due job (``job_id``, or the earliest free one) and fire it in one transaction.
+
+    Returns ``(job id, outcome)``; outcome ``none`` when nothing was claimable,
+    ``busy`` when what it acts on was locked (left waiting), ``error`` when the
+    attempt was rolled back and counted.
+    """
+    worker = worker or worker_id()
+    skip = skip if skip is not None else set()
+    claimed: int | None = None
+    try:
+        with db.transaction() as session:
+            limit_lock_waits(session)
+            job = claim_by_id(session, job_id, now) if job_id is not None else claim_next(session, now, skip)
+            if job is None:
+                return job_id, "none"
+            claimed = job.id
+            outcome = fire(session, job, now, worker)
+            job.locked_until = None
+        return claimed, outcome.state
+    except Busy:
+        if claimed is not None:
+            skip.add(claimed)
+        return claimed, "busy"
+    except OperationalError as exc:  # lock timeout, deadlock, serialisation: try again later
+        log.info("job %s: database busy (%s); left for the next pass", claimed, exc.orig)
+        if claimed is not None:
+            skip.add(claimed)
+        return claimed, "busy"
+    except Exception as exc:
+        if claimed is None:
+            raise
+        log.exception("job %s failed", claimed)
+        skip.add(claimed)
+        with db.transaction() as session:
+            record_failure(session, claimed, f"{type(exc).__name__}: {exc}", now, worker)
+        return claimed, "error"
+
+
+def send_mail(limit: int = 100) -> int:
+    sent = 0
+    while sent < limit:
+        with db.transaction() as session:
+            batch = notifications.send_pending_mail(session)
+        if batch == 0:
+            break
+        sent += batch
+    return sent
+
+
+_daily_lock = threading.Lock()
+_last_daily: date | None = None
+
+
+def run_daily(now: datetime) -> bool:
+    """Once per Beijing date and process: the talk loop's daily duties (reports, reminders).
+
+    The duties themselves are idempotent, so several processes doing them on the
+    same day open and send nothing twice.
+    """
+    global _last_daily
+    from server import talk_reports
+    from server.due import SHANGHAI
+
+    today = now.astimezone(SHANGHAI).date()
+    with _daily_lock:
+        if _last_daily == today:
+            return False
+        with db.transaction() as session:
+            talk_reports.daily(session, today)
+        _last_daily = today
+    return True
+
+
+def run_pending(now: datetime | None = None, *, max_jobs: int = 10_000) -> PassResult:
+    """One pass: run due schedules, fire every due job (one transaction each), send e-mail."""
+    now = now or clock.now()
+    worker = worker_id()
+    result = PassResult(schedules=expand_schedules(now))
+    skip: set[int] = set()
+    for _ in range(max_jobs):
+        job_id, outcome = fire_one(now, skip=skip, worker=worker)
+        if outcome == "none":
+            break
+        if job_id is not None:
+            result.outcomes.append((job_id, outcome))
+        if outcome == "fired":
+            result.fired += 1
+        elif outcome == "cancelled":
+            result.cancelled += 1
+        elif outcome in ("error", "failed"):
+            result.failed += 1
+        elif outcome == "busy":
+            result.busy += 1
+    if mail.enabled():
+        result.mails = send_mail()
+    return result
+
+
+def dispatch_due(send: Callable[[int], Any], *, lease: float = 30.0, limit: int = 500) -> list[int]:
+    """Scale-out: lease due jobs (``SKIP LOCKED``) and hand their ids to ``send`` (Celery).
+
+    A leased job is not handed out again until the lease ends; if the worker that got
+    it dies, the next dispatcher after the lease hands it out again. Firing itself
+    does not trust the lease: it locks the row and checks it is still waiting.
+    """
+    now = clock.now()
+    expand_schedules(now)
+    me = worker_id()
+    with db.transaction() as session:
+        limit_lock_waits(session)
+        rows = session.scalars(
+            select(TimerJob)
+            .where(due_condition(now), lease_free(now))
+            .order_by(TimerJob.due_at, TimerJob.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.locked_by = me
+            row.locked_until = now + timedelta(seconds=lease)
+        ids = [row.id for row in rows]
+    for job_id in ids:
+        send(job_id)
+    return ids
+
+
+# -- embedded mode --------------------------------------------------------------------------
+
+
+class EmbeddedScheduler(threading.Thread):
+    """A daemon thread calling :func:`run_pending` every ``interval`` seconds."""
+
+    def __init__(self, interval: float = INTERVAL) -> None:
+        super().__init__(name="vanguard-scheduler", daemon=True)
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        log.info("embedded scheduler started (every %.1f s)", self.interval)
+        while not self.stopping.is_set():
+            try:
+                run_daily(clock.now())
+                result = run_pending()
+                if result.fired or result.failed or result.schedules:
+                    log.info("scheduler pass: %s", result.as_dict())
+            except Exception:  # noqa: BLE001 - the loop must survive a bad pass (e.g. database restart)
+                log.exception("scheduler pass failed")
+            self.stopping.wait(self.interval)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+
+_embedded: EmbeddedScheduler | None = None
+_embedded_lock = threading.Lock()
+
+
+def start_embedded(interval: float = INTERVAL) -> EmbeddedScheduler:
+    """Start the process's one embedded scheduler thread (again only if it stopped)."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None or not _embedded.is_alive():
+            _embedded = EmbeddedScheduler(interval)
+            _embedded.start()
+        return _embedded
+
+
+def stop_embedded() -> None:
+    global _embedded
+    with _embedded_lock:
+        if _embedded is not None:
+            _embedded.stop()
+            _embedded = None
+
+
+# -- standalone loop: python -m server.scheduler ----------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server.scheduler",
+                                     description="Fire due timers, due dates and schedules in a loop.")
+    parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between passes")
+    parser.add_argument("--once", action="store_true", help="one pass, then exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from server import create_app
+
+    create_app({"VANGUARD_STARTUP": False, "scheduler": "off"})
+    if args.once:
+        print(run_pending().as_dict())
+        return 0
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    log.info("scheduler loop started (every %.1f s) as %s", args.interval, worker_id())
+    while not stopping.is_set():
+        try:
+            result = run_pending()
+            if result.fired or result.failed or result.schedules:
+                log.info("pass: %s", result.as_dict())
+        except Exception:  # noqa: BLE001 - keep looping through transient errors
+            log.exception("scheduler pass failed")
+        stopping.wait(args.interval)
+    return 0
+
+
+if __name__ == "__main__":
+    from server.scheduler import main as _main  # the imported module, not __main__'s copy
+
+    sys.exit(_main())

@@ -1,0 +1,366 @@
+"""Timers and due dates as database rows (``timer_job``), and what firing one does.
+
+Every waiting BPMN timer and every due date of an open task is a row with its due
+time, written by a save hook in the same transaction as the instance save that
+made it wait. A scheduler (``server.scheduler``, or Celery in ``server.worker``)
+fires due rows one transaction each, through :func:`fire`:
+
+1. the job row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+   serialises writers with ``BEGIN IMMEDIATE``) and must still be ``waiting``;
+2. what it acts on is locked without waiting (the instance, or the task): if
+   someone holds it, the job is left for the next pass (:class:`Busy`);
+3. the job is marked ``fired`` and its effect (engine step, notification, new
+   instance) is written in the same transaction, so either both commit or
+   neither does. A worker killed half-way leaves the row ``waiting``; it is
+   fired on the next pass, by whichever worker gets there first.
+
+Job keys say what a row waits for (``bpmn:<instance>:<engine task>``,
+``due:<task>``, ``remind:<task>:<n>``, ``schedule:<schedule>:<run>:<unit>``), so
+writing one twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy.orm import Session, joinedload
+
+from inbox.models import OPEN, Task
+from server import audit, clock
+from server.calendar_store import calendar_for
+from server.due import DueExpressionError, resolve_due
+from server.engine import Snapshot, element_properties
+from server.models import (
+    JOB_CANCELLED,
+    JOB_FAILED,
+    JOB_FIRED,
+    JOB_WAITING,
+    ProcessInstance,
+    TimerJob,
+)
+
+log = logging.getLogger("vanguard.timers")
+
+BPMN_TIMER = "bpmn_timer"
+TASK_DUE = "task_due"
+REMINDER = "reminder"
+SCHEDULE = "schedule"
+
+MAX_ATTEMPTS = 5
+"""A job that fails this often is set ``failed`` (and audited) instead of retried."""
+
+_SET_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '10s'")
+
+
+class Busy(Exception):
+    """What the job acts on is locked by someone else: try again on the next pass."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    detail: str = ""
+
+
+def worker_id() -> str:
+    """``host:pid``: which process fired a job (the pid changes after a fork)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def bpmn_key(instance_id: int, engine_task_id: str) -> str:
+    return f"bpmn:{instance_id}:{engine_task_id}"
+
+
+def due_key(task_id: int) -> str:
+    return f"due:{task_id}"
+
+
+# -- writing rows: after every instance save ------------------------------------------------
+
+
+def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
+    """Make the instance's waiting rows match what its engine state and inbox wait for.
+
+    One query in the usual case (the instance's waiting rows); open tasks are known from
+    the snapshot, whose ready human tasks are exactly the instance's open inbox rows.
+    """
+    running = instance.state == "running" and not snapshot.completed
+    waiting = session.scalars(
+        select(TimerJob).where(TimerJob.instance_id == instance.id, TimerJob.state == JOB_WAITING,
+                               TimerJob.kind.in_((BPMN_TIMER, TASK_DUE, REMINDER)))
+    ).all()
+    _sync_bpmn_timers(session, instance, snapshot if running else None,
+                      [job for job in waiting if job.kind == BPMN_TIMER])
+    _sync_due_dates(session, instance, snapshot if running else None,
+                    [job for job in waiting if job.kind != BPMN_TIMER])
+
+
+def _sync_bpmn_timers(session: Session, instance: ProcessInstance, snapshot: Snapshot | None,
+                      rows: list[TimerJob]) -> None:
+    wanted = {bpmn_key(instance.id, t.engine_task_id): t for t in (snapshot.timers if snapshot else [])}
+    waiting = {job.key: job for job in rows}
+    for key, job in waiting.items():
+        wait = wanted.get(key)
+        if wait is None:
+            job.state = JOB_CANCELLED
+        elif job.due_at != wait.due_at:
+            job.due_at = wait.due_at
+    missing = [key for key in wanted if key not in waiting]
+    if not missing:
+        return
+    earlier = {job.key: job for job in session.scalars(select(TimerJob).where(TimerJob.key.in_(missing)))}
+    for key in missing:
+        wait = wanted[key]
+        old = earlier.get(key)
+        if old is None:
+            session.add(TimerJob(
+                key=key, kind=BPMN_TIMER, instance_id=instance.id, engine_task_id=wait.engine_task_id,
+                element_id=wait.element_id, due_at=wait.due_at, state=JOB_WAITING, attempts=0,
+            ))
+            continue
+        # Fired or cancelled before, and the engine waits on it again (a cycle's next turn).
+        if old.state == JOB_FIRED and old.due_at >= wait.due_at:
+            # The engine did not take the firing: never spin on it, look again later.
+            log.warning("timer %s still waits for %s after firing; retrying later", key, wait.due_at)
+            old.retry_at = clock.now() + timedelta(minutes=1)
+        else:
+            old.retry_at = None
+        old.state, old.due_at, old.attempts, old.last_error = JOB_WAITING, wait.due_at, 0, None
+
+
+def _sync_due_dates(session: Session, instance: ProcessInstance, snapshot: Snapshot | None,
+                    rows: list[TimerJob]) -> None:
+    ready = {h.engine_task_id for h in snapshot.human_tasks} if snapshot else set()
+    covered = set()
+    for job in rows:
+        if job.engine_task_id in ready:
+            covered.add(job.engine_task_id)
+        else:
+            job.state = JOB_CANCELLED  # the task was completed or withdrawn
+    uncovered = ready - covered
+    if not uncovered:
+        return
+    has_job = exists(select(TimerJob.id).where(TimerJob.task_id == Task.id, TimerJob.kind == TASK_DUE))
+    for task_id, engine_task_id, element_id, due_at in session.execute(
+        select(Task.id, Task.engine_task_id, Task.element_id, Task.due_at).where(
+            Task.instance_id == instance.id, Task.state == OPEN, Task.due_at.is_not(None),
+            Task.engine_task_id.in_(uncovered), ~has_job,
+        )
+    ):
+        session.add(TimerJob(
+            key=due_key(task_id), kind=TASK_DUE, instance_id=instance.id, task_id=task_id,
+            engine_task_id=engine_task_id, element_id=element_id, due_at=due_at, state=JOB_WAITING,
+            attempts=0,
+        ))
+
+
+# -- claiming -------------------------------------------------------------------------------
+
+
+def due_condition(now: datetime) -> Any:
+    """Rows that may fire now: waiting, due, not backing off after an error."""
+    return and_(
+        TimerJob.state == JOB_WAITING,
+        TimerJob.due_at <= now,
+        or_(TimerJob.retry_at.is_(None), TimerJob.retry_at <= now),
+    )
+
+
+def lease_free(now: datetime) -> Any:
+    return or_(TimerJob.locked_until.is_(None), TimerJob.locked_until <= now)
+
+
+def claim_next(session: Session, now: datetime, skip: set[int]) -> TimerJob | None:
+    """Lock the earliest due job nobody else holds (PostgreSQL: ``SKIP LOCKED``)."""
+    stmt = select(TimerJob).where(due_condition(now), lease_free(now))
+    if skip:
+        stmt = stmt.where(TimerJob.id.not_in(skip))
+    return session.scalar(
+        stmt.order_by(TimerJob.due_at, TimerJob.id).limit(1).with_for_update(skip_locked=True)
+    )
+
+
+def claim_by_id(session: Session, job_id: int, now: datetime) -> TimerJob | None:
+    """Lock one job if it is still due and nobody else holds it (a Celery task's job)."""
+    return session.scalar(
+        select(TimerJob).where(TimerJob.id == job_id, due_condition(now)).with_for_update(skip_locked=True)
+    )
+
+
+def limit_lock_waits(session: Session) -> None:
+    """On PostgreSQL, never wait long for a row lock inside a job (the job is retried)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_SET_LOCK_TIMEOUT)
+
+
+# -- firing ---------------------------------------------------------------------------------
+
+
+def fire(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
+    """Do what a locked, waiting job stands for; the caller commits (or rolls back on error)."""
+    job.attempts += 1
+    job.locked_by = worker
+    if job.kind == BPMN_TIMER:
+        return _fire_bpmn_timer(session, job, now, worker)
+    if job.kind in (TASK_DUE, REMINDER):
+        return _fire_task_due(session, job, now, worker)
+    if job.kind == SCHEDULE:
+        from server.schedules import fire_scheduled_start
+
+        return fire_scheduled_start(session, job, now, worker)
+    job.state = JOB_FAILED
+    job.last_error = f"unknown job kind '{job.kind}'"
+    return Outcome(JOB_FAILED, job.last_error)
+
+
+def _mark_fired(job: TimerJob, now: datetime, worker: str) -> None:
+    job.state = JOB_FIRED
+    job.fired_at = now
+    job.fired_by = worker
+    job.retry_at = None
+    job.last_error = None
+
+
+def _fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
+    from server.instances import advance_and_save, load_run
+
+    assert job.instance_id is not None
+    instance = session.scalar(
+        select(ProcessInstance)
+        .options(joinedload(ProcessInstance.definition, innerjoin=True))
+        .where(ProcessInstance.id == job.instance_id)
+        .with_for_update(of=ProcessInstance, skip_locked=True)
+    )
+    if instance is None:
+        if session.get(ProcessInstance, job.instance_id) is not None:
+            raise Busy(f"instance {job.instance_id} is busy")
+        job.state = JOB_CANCELLED
+        return Outcome(JOB_CANCELLED, "instance gone")
+    if instance.state != "running":
+        job.state = JOB_CANCELLED
+        return Outcome(JOB_CANCELLED, f"instance {instance.state}")
+    run = load_run(instance)
+    fired = run.fire_due_timers(now)
+    keys = {bpmn_key(instance.id, w.engine_task_id): w for w in fired}
+    if job.key not in keys:
+        # The engine no longer waits on this timer, or waits longer: the save below
+        # re-creates the row if it still waits.
+        job.state = JOB_CANCELLED
+        job.last_error = "the engine was not waiting for this timer any more"
+    # Every timer of the instance that fell due fires now, each row exactly once.
+    others = [key for key in keys if key != job.key]
+    rows = {r.key: r for r in session.scalars(select(TimerJob).where(TimerJob.key.in_(others)))} if others else {}
+    if job.key in keys:
+        rows[job.key] = job
+    for key, wait in keys.items():
+        row = rows.get(key)
+        if row is not None:
+            _mark_fired(row, now, worker)
+        audit.record(
+            session, "timer.fired", actor=None, instance_id=instance.id, element_id=wait.element_id,
+            job_id=row.id if row is not None else None, due_at=wait.due_at.isoformat(),
+            late_seconds=int(max(0.0, (now - wait.due_at).total_seconds())), worker=worker,
+        )
+    advance_and_save(session, instance, instance.definition, run, None)
+    if job.key in keys:
+        return Outcome(JOB_FIRED, f"{len(keys)} timer(s) fired")
+    return Outcome(JOB_CANCELLED, "not waiting")
+
+
+def _fire_task_due(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
+    from server.notifications import notify_task
+
+    assert job.task_id is not None
+    task = session.scalar(select(Task).where(Task.id == job.task_id).with_for_update(skip_locked=True))
+    if task is None:
+        if session.get(Task, job.task_id) is not None:
+            raise Busy(f"task {job.task_id} is busy")
+        job.state = JOB_CANCELLED
+        return Outcome(JOB_CANCELLED, "task gone")
+    if task.state != OPEN:
+        job.state = JOB_CANCELLED
+        return Outcome(JOB_CANCELLED, f"task {task.state}")
+    _mark_fired(job, now, worker)
+    kind = "overdue" if job.kind == TASK_DUE else "reminder"
+    people = notify_task(session, task, kind=kind, job=job)
+    audit.record(
+        session, "task.overdue" if job.kind == TASK_DUE else "task.reminded", actor=None,
+        instance_id=task.instance_id, task_id=task.id, element_id=task.element_id, job_id=job.id,
+        due_at=task.due_at.isoformat() if task.due_at else None, notified=people,
+    )
+    _schedule_next_reminder(session, task, job, now)
+    return Outcome(JOB_FIRED, f"{len(people)} notified")
+
+
+def _schedule_next_reminder(session: Session, task: Task, job: TimerJob, now: datetime) -> None:
+    """``remind_every`` on the user task (e.g. ``1 working day``): remind again while open."""
+    from server.instances import _spec_key
+
+    definition = task.instance.definition
+    props = element_properties(_spec_key(definition), lambda: definition.spec_json, task.element_id)
+    every = props.get("remind_every")
+    if not every:
+        return
+    try:
+        next_at = resolve_due(every, ready_at=now, calendar=calendar_for(session), data=task.data).due_at
+    except DueExpressionError as exc:
+        log.warning("task %s: remind_every: %s", task.id, exc)
+        return
+    number = 1 if job.kind == TASK_DUE else int(job.key.rsplit(":", 1)[1]) + 1
+    session.add(TimerJob(
+        key=f"remind:{task.id}:{number}", kind=REMINDER, instance_id=task.instance_id, task_id=task.id,
+        engine_task_id=task.engine_task_id, element_id=task.element_id, due_at=next_at,
+        state=JOB_WAITING, attempts=0,
+    ))
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def record_failure(session: Session, job_id: int, error: str, now: datetime, worker: str) -> None:
+    """After a rolled-back attempt: count it, back off, give up after ``MAX_ATTEMPTS``."""
+    job = session.scalar(select(TimerJob).where(TimerJob.id == job_id).with_for_update())
+    if job is None or job.state != JOB_WAITING:
+        return
+    job.attempts += 1
+    job.last_error = error[:2000]
+    job.locked_by = worker
+    job.locked_until = None
+    if job.attempts >= MAX_ATTEMPTS:
+        job.state = JOB_FAILED
+        audit.record(session, "timer.failed", actor=None, instance_id=job.instance_id, task_id=job.task_id,
+                     job_id=job.id, kind=job.kind, element_id=job.element_id, error=job.last_error)
+        if job.instance_id is not None and job.kind == BPMN_TIMER:
+            session.execute(update(ProcessInstance).where(ProcessInstance.id == job.instance_id)
+                            .values(error=f"timer {job.element_id}: {job.last_error}")
+                            .execution_options(synchronize_session=False))
+    else:
+        job.retry_at = now + timedelta(seconds=min(3600, 30 * 2 ** (job.attempts - 1)))
+
+
+def job_dict(job: TimerJob) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": job.id, "kind": job.kind, "state": job.state, "instance_id": job.instance_id,
+        "task_id": job.task_id, "schedule_id": job.schedule_id, "org_unit_id": job.org_unit_id,
+        "element_id": job.element_id, "due_at": iso(job.due_at), "attempts": job.attempts,
+        "retry_at": iso(job.retry_at), "last_error": job.last_error, "fired_at": iso(job.fired_at),
+        "fired_by": job.fired_by,
+    }
+
+
+def register() -> None:
+    from server.instances import register_save_hook
+
+    register_save_hook(sync_instance_jobs)
+
+
+register()
