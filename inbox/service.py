@@ -80,7 +80,7 @@ def _candidate_condition(person_id: int) -> Any:
     return Task.id.in_(_candidate_task_ids(person_id))
 
 
-def _offered_ids(session: Session, person: Person, conditions: list[Any], *, from_above: bool = False) -> list[int]:
+def _offered_ids(session: Session, person: Person, conditions: list[Any]) -> list[int]:
     """Ids of the tasks offered to the person's positions that meet ``conditions``.
 
     Fetched on their own, with no order and no limit: asked for "the first 50
@@ -89,21 +89,13 @@ def _offered_ids(session: Session, person: Person, conditions: list[Any], *, fro
     offered; asked for the set, it starts from the offers. The positions are
     read first and named in the query, so that the database knows how many
     offers each has (none, for an administrator) instead of guessing.
-
-    ``from_above``: only offers made to a unit above the task's own. A task is
-    offered to roles of its own unit or of units above it (role scopes), so
-    only positions in units that have units below them can hold such offers.
     """
     stmt = select(Position.org_unit_id, Position.role).where(Position.person_id == person.id, active_position_filter())
-    if from_above:
-        stmt = stmt.where(select(OrgUnit.id).where(OrgUnit.parent_id == Position.org_unit_id).exists())
     pairs = session.execute(stmt).all()
     if not pairs:
         return []
     offered = or_(*[and_(TaskCandidate.org_unit_id == unit, TaskCandidate.role == role) for unit, role in pairs])
     ids = select(Task.id).join(TaskCandidate, TaskCandidate.task_id == Task.id).where(offered, *conditions)
-    if from_above:
-        ids = ids.where(TaskCandidate.org_unit_id != Task.org_unit_id)
     return list(session.scalars(ids.distinct()))
 
 
@@ -142,17 +134,24 @@ def _scope_parts(session: Session, person: Person, f: TaskFilter, filters: list[
         return [_Part(Task.assignee_id == person.id)]
     if f.scope == "claimable":
         return [_Part.of_ids(_offered_ids(session, person, [Task.assignee_id.is_(None), *filters]))]
-    units = select(OrgUnit.id).where(visible_unit_filter(session, person.id))
+    units = select(OrgUnit.id).where(visible_unit_filter(session, person.id, overseers_only=True))
     # Named ids let the database read (org_unit_id, state) index entries and stop at the count cap;
     # a subquery makes it collect every open task first.
     listed = list(session.scalars(units.limit(VISIBLE_UNITS_LISTED + 1)))
+    not_mine = or_(Task.assignee_id.is_(None), Task.assignee_id != person.id)
+    if not listed:
+        # Overseeing no unit: what is mine, and what is offered to me (an empty literal
+        # NOT IN is not portable, so this case is spelled out).
+        return [
+            _Part(Task.assignee_id == person.id),
+            _Part.of_ids(_offered_ids(session, person, [not_mine, *filters])),
+        ]
     visible: Any = _literal_ids(listed) if len(listed) <= VISIBLE_UNITS_LISTED else units
     elsewhere = Task.org_unit_id.not_in(visible)
-    not_mine = or_(Task.assignee_id.is_(None), Task.assignee_id != person.id)
     return [
         _Part(Task.org_unit_id.in_(visible)),
         _Part(and_(elsewhere, Task.assignee_id == person.id)),
-        _Part.of_ids(_offered_ids(session, person, [elsewhere, not_mine, *filters], from_above=True)),
+        _Part.of_ids(_offered_ids(session, person, [elsewhere, not_mine, *filters])),
     ]
 
 
@@ -295,7 +294,9 @@ def _can_see(session: Session, person: Person, task: Task) -> bool:
     if holds_any(session, person.id, pairs):
         return True
     return session.scalar(
-        select(OrgUnit.id).where(OrgUnit.id == task.org_unit_id, visible_unit_filter(session, person.id))
+        select(OrgUnit.id).where(
+            OrgUnit.id == task.org_unit_id, visible_unit_filter(session, person.id, overseers_only=True)
+        )
     ) is not None
 
 
@@ -479,11 +480,13 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
         raise Conflict(f"this task is held by {task.assignee.display_name if task.assignee else 'someone else'}")
     if task.assignee_id is None and not _is_candidate(session, person, task):
         raise Forbidden("you do not hold the role this task is offered to")
-    schema = task.instance.definition.forms.get(task.form) if task.form else None
+    # Lock (and read) the instance once, before its definition is needed: reading it through
+    # ``task.instance`` first would fetch the whole engine state twice.
+    instance = lock_instance(session, task.instance_id)
+    schema = instance.definition.forms.get(task.form) if task.form else None
     validate_form(schema, data)
     data, confidential = split_confidential(schema, data)
 
-    instance = lock_instance(session, task.instance_id)
     if instance.state != "running":
         raise Conflict("the process has already ended")
     _run_completion_hooks(session, task, person, data, confidential)

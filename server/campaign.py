@@ -48,7 +48,7 @@ from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.instances import register_save_hook, register_start_hook
 from server.models import UNIT_TYPES, OrgUnit, Person, Position, ProcessDefinition, ProcessInstance
-from server.org import active_position_filter, holders
+from server.org import active_position_filter, holders, person_by_username
 
 CAMPAIGN = "vanguard_campaign"
 BRANCH = "vanguard_campaign_branch"
@@ -302,13 +302,6 @@ def branch_of(session: Session, instance_id: int) -> CampaignBranch:
     return branch
 
 
-def _person(session: Session, username: str) -> Person:
-    person = session.scalar(select(Person).where(Person.username == username))
-    if person is None:
-        raise NotFound(f"person '{username}' does not exist")
-    return person
-
-
 def _people(session: Session, usernames: list[str]) -> dict[str, Person]:
     if not usernames:
         return {}
@@ -316,7 +309,7 @@ def _people(session: Session, usernames: list[str]) -> dict[str, Person]:
 
 
 def _pledge_of(c: Completion) -> CampaignPledge:
-    member = _person(c.session, str(c.task.data.get("member")))
+    member = person_by_username(c.session, str(c.task.data.get("member")))
     pledge = c.session.scalar(
         select(CampaignPledge).where(CampaignPledge.branch_instance_id == c.task.instance_id,
                                      CampaignPledge.person_id == member.id)
@@ -359,7 +352,7 @@ def _draft_pledge(c: Completion) -> None:
             f"the pledge must be fulfilled by the end of the fulfilment stage ({last.isoformat()})",
             [{"field": "deadline", "message": f"after {last.isoformat()}"}],
         )
-    member = _person(c.session, str(c.task.data.get("member")))
+    member = person_by_username(c.session, str(c.task.data.get("member")))
     pledge = c.session.scalar(
         select(CampaignPledge).where(CampaignPledge.branch_instance_id == branch.instance_id,
                                      CampaignPledge.person_id == member.id)
@@ -469,7 +462,7 @@ def _mass_appraisal(c: Completion) -> bool:
     if problems:
         raise Invalid("the appraisal has errors in: " + ", ".join(p["field"] for p in problems), problems)
     branch = branch_of(c.session, c.task.instance_id)
-    rater = _person(c.session, rater_name)
+    rater = person_by_username(c.session, rater_name)
     already = c.session.scalar(
         select(func.count(CampaignRating.id)).where(CampaignRating.branch_instance_id == branch.instance_id,
                                                     CampaignRating.rater_id == rater.id)

@@ -290,7 +290,7 @@ def _create_task(
         task.claimed_at = now
     session.add(task)
     session.flush()
-    if role_expr:
+    if role_expr and task.bound_to_id is None:  # a bound task is offered to nobody else
         for unit_id, role in resolve_candidates(session, unit, role_expr):
             session.add(TaskCandidate(task_id=task.id, org_unit_id=unit_id, role=role))
     audit.record(session, "task.created", actor=None, instance_id=instance.id, task_id=task.id,
@@ -311,7 +311,8 @@ def get_visible_instance(session: Session, instance_id: int, viewer: Person) -> 
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
-    if not can_see_unit(session, viewer.id, instance.org_unit_id) and not _took_part(session, instance.id, viewer.id):
+    overseer = can_see_unit(session, viewer.id, instance.org_unit_id, overseers_only=True)
+    if not overseer and instance.started_by_id != viewer.id and not _took_part(session, instance.id, viewer.id):
         raise Forbidden("you hold no position in this instance's organisation")
     return instance
 

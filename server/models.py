@@ -275,3 +275,18 @@ class Notification(Base):
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship()
+
+
+class InstanceComment(Base):
+    """A comment written on a process instance's page; readable by whoever may see the instance."""
+
+    __tablename__ = "instance_comment"
+    __table_args__ = (Index("ix_instance_comment_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[Person] = relationship()

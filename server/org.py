@@ -122,16 +122,25 @@ def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) ->
     return found is not None
 
 
-def visible_unit_filter(session: Session, person_id: int) -> ColumnElement[bool]:
+# Roles that oversee a unit's work: they see every task and instance of it. Members,
+# activists and masses representatives see only what is theirs or offered to them.
+OVERSEER_ROLES = ("secretary", "deputy_secretary", "committee_member", "org_admin")
+
+
+def visible_unit_filter(session: Session, person_id: int, *, overseers_only: bool = False) -> ColumnElement[bool]:
     """A condition on ``OrgUnit`` true for the units a person may look into.
 
-    Units where she holds a position; for an ``org_admin``, the whole subtree.
+    Units where she holds a position (with ``overseers_only``, an overseeing
+    one); for an ``org_admin``, the whole subtree.
     """
-    positions = session.execute(
+    stmt = (
         select(Position.org_unit_id, Position.role, OrgUnit.path)
         .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
         .where(Position.person_id == person_id, active_position_filter())
-    ).all()
+    )
+    if overseers_only:
+        stmt = stmt.where(Position.role.in_(OVERSEER_ROLES))
+    positions = session.execute(stmt).all()
     if not positions:
         return false()
     unit_ids = {p.org_unit_id for p in positions}
@@ -141,9 +150,11 @@ def visible_unit_filter(session: Session, person_id: int) -> ColumnElement[bool]
     return or_(*clauses)
 
 
-def can_see_unit(session: Session, person_id: int, unit_id: int) -> bool:
+def can_see_unit(session: Session, person_id: int, unit_id: int, *, overseers_only: bool = False) -> bool:
     found = session.scalar(
-        select(OrgUnit.id).where(OrgUnit.id == unit_id, visible_unit_filter(session, person_id))
+        select(OrgUnit.id).where(
+            OrgUnit.id == unit_id, visible_unit_filter(session, person_id, overseers_only=overseers_only)
+        )
     )
     return found is not None
 

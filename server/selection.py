@@ -31,7 +31,6 @@ from server.campaign import (
     _check_people,
     _members_in_task,
     _people,
-    _person,
     handles,
     holds_role_in,
     members_of,
@@ -48,6 +47,7 @@ from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.instances import lock_instance, register_save_hook, register_start_hook, start_instance
 from server.models import OrgUnit, Person, ProcessDefinition, ProcessInstance
+from server.org import person_by_username
 
 SELECTION = "excellent_member_selection"
 DEFAULT_NOTICE_DAYS = 5
@@ -151,7 +151,7 @@ def _evaluate(c: Completion) -> bool:
                              exclude_message="your own grade goes in self_grade")
     if problems:
         raise Invalid("the peer evaluation has errors in: " + ", ".join(p["field"] for p in problems), problems)
-    evaluator = _person(c.session, me)
+    evaluator = person_by_username(c.session, me)
     people = _people(c.session, [p["member"] for p in peers])
     c.session.add(SelectionEvaluation(instance_id=c.task.instance_id, evaluator_id=evaluator.id,
                                       subject_id=evaluator.id, grade=c.data["self_grade"],
@@ -311,7 +311,7 @@ def _feedback(c: Completion) -> bool:
 
 
 def _feedback_row(c: Completion, username: str) -> SelectionFeedback:
-    person = _person(c.session, username)
+    person = person_by_username(c.session, username)
     row = c.session.scalar(select(SelectionFeedback).where(SelectionFeedback.instance_id == c.task.instance_id,
                                                            SelectionFeedback.person_id == person.id))
     if row is None:

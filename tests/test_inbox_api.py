@@ -169,3 +169,17 @@ def test_state_survives_a_restart(app_config, as_user):
     res = sec1.post(f"/api/tasks/{review['id']}/complete", json={"data": {"decision": "approve"}})
     assert res.status_code == 200
     assert sec1.get(f"/api/process-instances/{instance['id']}").get_json()["state"] == "completed"
+
+
+def test_plain_members_see_only_their_own_work(as_user):
+    """Fellow members and masses representatives of the branch do not read a member's tasks."""
+    instance = start_report(as_user)
+    task = mine(as_user("m1"))["items"][0]
+    for outsider in ("m2", "rep1", "contact1"):
+        c = as_user(outsider)
+        assert c.get(f"/api/process-instances/{instance['id']}").status_code == 403, outsider
+        assert c.get(f"/api/tasks/{task['id']}").status_code == 403, outsider
+        assert c.get("/api/tasks?scope=all").get_json()["total"] == 0, outsider
+    assert as_user("m1").get(f"/api/process-instances/{instance['id']}").status_code == 200
+    assert as_user("sec1").get(f"/api/tasks/{task['id']}").status_code == 200
+    assert as_user("sec1").get("/api/tasks?scope=all").get_json()["total"] == 1

@@ -80,6 +80,18 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def bool_arg(name: str) -> bool | None:
+    """A query flag: true/1/yes or false/0/no; absent or empty is None."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise BadRequest(f"'{name}' must be true or false", [{"field": name, "message": "not a boolean"}])
+
+
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name)
     if raw is None:

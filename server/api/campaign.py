@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from server import campaign as campaign_rules  # noqa: F401 - registers the campaign hooks
@@ -217,3 +217,65 @@ SPEC["paths"].update({
         body={"type": "object", "required": ["candidate", "reason"], "properties": {
             "candidate": {"type": "string", "description": "username"}, "reason": {"type": "string"}}})},
 })
+
+
+# -- the dashboard's export ------------------------------------------------------------------------
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _progress_xlsx(progress: dict[str, Any]) -> bytes:
+    """The dashboard's table as a workbook: one row per unit, indented by depth, the same columns."""
+    from io import BytesIO
+
+    from flask_babel import gettext as _
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    labels = {s["code"]: s["label"] for s in progress["stages"]}
+    columns = [("members", _("Members")), ("pledged", _("Pledged")), ("approved", _("Approved")),
+               ("fulfilled", _("Fulfilled")), ("rated", _("Fulfilment rated")), ("appraised", _("Appraised")),
+               ("overdue_pledges", _("Overdue pledges")), ("overdue_tasks", _("Overdue tasks"))]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Campaign progress")[:31]
+    campaign = progress["campaign"]
+    sheet.append([campaign.get("title") or "", progress["unit"]["name"]])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([_("Unit"), _("Stage"), _("Branches"), _("Branches completed"), *[title for _k, title in columns]])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in progress["units"]:
+        run = row["run"]
+        if run:
+            stage = labels.get("completed") if run["state"] == "completed" else (run["stage_label"] or run["stage"])
+        else:
+            stage = "，".join(f"{labels.get(code, code)} {n}" for code, n in row["stages"].items())
+        sheet.append([row["unit"]["name"], stage or "", row["branches"], row["completed"],
+                      *[row[key] for key, _t in columns]])
+        sheet.cell(sheet.max_row, 1).alignment = Alignment(indent=row["depth"] * 2)
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 24
+    sheet.freeze_panes = "B3"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@api_bp.get("/org-units/<unit_ref>/campaign-progress.xlsx")
+def campaign_progress_xlsx(unit_ref: str) -> Any:
+    from urllib.parse import quote
+
+    campaign_id = _campaign_arg()
+    progress = read(lambda s: campaign_board.campaign_progress(s, me(s), unit_by_ref(s, unit_ref), campaign_id))
+    name = f"campaign-progress-{progress['unit']['code']}.xlsx"
+    cn_name = quote(f"{progress['unit']['name']}-进度.xlsx")
+    return Response(_progress_xlsx(progress), mimetype=_XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{cn_name}"})
+
+
+SPEC["paths"]["/api/org-units/{unit_ref}/campaign-progress.xlsx"] = {"get": _op(
+    "The stage dashboard's table (campaign progress of the unit and every unit below it) as an xlsx workbook",
+    {"200": {"description": "the workbook", "content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+    params=[_UNIT, _CAMPAIGN_Q])}

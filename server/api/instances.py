@@ -6,10 +6,10 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server import instances
+from server import audit, instances
 from server.api import api_bp, int_arg, json_body
 from server.errors import BadRequest
-from server.models import OrgUnit, ProcessDefinition, ProcessInstance
+from server.models import InstanceComment, OrgUnit, ProcessDefinition, ProcessInstance
 from server.org import visible_unit_filter
 from server.requests import me, read, write
 
@@ -52,7 +52,7 @@ def list_instances() -> Any:
         stmt = (
             select(ProcessInstance)
             .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
-            .where(visible_unit_filter(session, person.id))
+            .where(visible_unit_filter(session, person.id, overseers_only=True))
         )
         if state:
             stmt = stmt.where(ProcessInstance.state == state)
@@ -72,3 +72,41 @@ def get_instance(instance_id: int) -> Any:
         return instances.instance_dict(session, instance, full=True)
 
     return jsonify(read(fetch))
+
+
+def _comment_dict(comment: InstanceComment) -> dict[str, Any]:
+    return {"id": comment.id, "instance_id": comment.instance_id, "body": comment.body,
+            "author": comment.author.username, "author_name": comment.author.display_name,
+            "created_at": comment.created_at.isoformat()}
+
+
+@api_bp.get("/process-instances/<int:instance_id>/comments")
+def list_comments(instance_id: int) -> Any:
+    def fetch(session: Session) -> dict[str, Any]:
+        instances.get_visible_instance(session, instance_id, me(session))
+        rows = session.scalars(select(InstanceComment).where(InstanceComment.instance_id == instance_id)
+                               .order_by(InstanceComment.id)).all()
+        return {"items": [_comment_dict(c) for c in rows]}
+
+    return jsonify(read(fetch))
+
+
+@api_bp.post("/process-instances/<int:instance_id>/comments")
+def add_comment(instance_id: int) -> Any:
+    text = json_body().get("body")
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest("'body' (the comment) is required", [{"field": "body", "message": "required"}])
+    if len(text) > 2000:
+        raise BadRequest("a comment is at most 2000 characters", [{"field": "body", "message": "too long"}])
+
+    def post(session: Session) -> dict[str, Any]:
+        person = me(session)
+        instances.get_visible_instance(session, instance_id, person)
+        comment = InstanceComment(instance_id=instance_id, author_id=person.id, body=text.strip())
+        session.add(comment)
+        session.flush()
+        audit.record(session, "instance.comment", actor=person, instance_id=instance_id, comment_id=comment.id)
+        session.refresh(comment)
+        return _comment_dict(comment)
+
+    return jsonify(write(post)), 201

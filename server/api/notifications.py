@@ -4,28 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from server import notifications
-from server.api import api_bp, int_arg
-from server.errors import BadRequest
+from server.api import api_bp, bool_arg, int_arg
 from server.requests import me, read, write
-
-
-def _unread_arg() -> bool | None:
-    raw = request.args.get("unread")
-    if raw is None or raw == "":
-        return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise BadRequest("'unread' must be true or false", [{"field": "unread", "message": "not a boolean"}])
 
 
 @api_bp.get("/notifications")
 def list_notifications() -> Any:
-    unread = _unread_arg()
+    unread = bool_arg("unread")
     limit = int_arg("limit", 50, 1, 500)
     offset = int_arg("offset", 0, 0, 10**9)
     return jsonify(read(lambda s: notifications.list_mine(s, me(s), unread=unread, limit=limit, offset=offset)))

@@ -145,6 +145,34 @@ SPEC: dict[str, Any] = {
                        {**_ok(REF("Instance")), "403": ERROR, "404": ERROR},
                        params=[_path("instance_id")], tag="instances"),
         },
+        "/api/process-instances/{instance_id}/comments": {
+            "get": _op("Comments on an instance, oldest first",
+                       {**_ok({"type": "object", "properties": {"items": {"type": "array",
+                                                                          "items": REF("Comment")}}}),
+                        "403": ERROR, "404": ERROR}, params=[_path("instance_id")], tag="instances"),
+            "post": _op("Comment on an instance (whoever may see it); audited",
+                        {**_ok(REF("Comment"), "201", "added"), **ERRS}, params=[_path("instance_id")],
+                        body=_json({"type": "object", "required": ["body"],
+                                    "properties": {"body": {"type": "string", "maxLength": 2000}}}),
+                        tag="instances"),
+        },
+        "/api/tasks/bulk-complete": {
+            "post": _op(
+                "Complete many tasks, each in its own transaction; 200 with every item's result "
+                "(partial success possible)",
+                {**_ok({"type": "object", "properties": {
+                    "succeeded": {"type": "integer"}, "failed": {"type": "integer"},
+                    "results": {"type": "array", "items": {"type": "object", "properties": {
+                        "task_id": {"type": "integer"}, "ok": {"type": "boolean"}, "status": {"type": "integer"},
+                        "error": {"type": "string"}, "message": {"type": "string"},
+                        "details": {"type": "array", "items": {"type": "object"}},
+                        "task": {"type": "object"}}}}}}), "400": ERROR, "401": ERROR},
+                body=_json({"type": "object", "required": ["items"], "properties": {"items": {
+                    "type": "array", "maxItems": 200, "items": {"type": "object", "required": ["task_id"],
+                                                               "properties": {"task_id": {"type": "integer"},
+                                                                              "data": {"type": "object"}}}}}}),
+                tag="tasks"),
+        },
         "/api/tasks": {
             "get": _op(
                 "My inbox",
@@ -243,6 +271,10 @@ SPEC: dict[str, Any] = {
     "components": {
         "responses": {"Error": {"description": "error", "content": _json(REF("Error"))}},
         "schemas": {
+            "Comment": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "instance_id": {"type": "integer"}, "body": {"type": "string"},
+                "author": {"type": "string"}, "author_name": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"}}},
             "WorkingDayCount": {"type": "object", "properties": {
                 "start": {"type": "string", "format": "date"}, "working_days": {"type": "integer"},
                 "date": {"type": "string", "format": "date"},

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import talk_campaign, talk_documents, talk_reports, talks  # noqa: F401 - talk_campaign registers its hook
-from server.api import api_bp, int_arg, json_body
+from server.api import api_bp, bool_arg, int_arg, json_body
 from server.errors import BadRequest, Forbidden
 from server.models import OrgUnit, Position
 from server.org import active_position_filter, unit_by_ref
@@ -36,17 +36,6 @@ def _unit_arg(session: Session, required: bool = True) -> OrgUnit | None:
             raise BadRequest("'org_unit' (id or code) is required", [{"field": "org_unit", "message": "required"}])
         return None
     return unit_by_ref(session, ref)
-
-
-def _bool_arg(name: str) -> bool | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise BadRequest(f"'{name}' must be true or false", [{"field": name, "message": "not a boolean"}])
 
 
 @api_bp.get("/talks/vocabulary")
@@ -130,7 +119,7 @@ def close_talk(talk_id: int) -> Any:
 
 @api_bp.get("/talks/problems")
 def list_problems() -> Any:
-    overdue = _bool_arg("overdue")
+    overdue = bool_arg("overdue")
     state = request.args.get("state") or None
     if state not in (None, "open", "closed"):
         raise BadRequest("state must be open or closed", [{"field": "state", "message": "unknown state"}])

@@ -1,25 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from inbox import service
-from server.api import api_bp, int_arg, json_body
-from server.errors import BadRequest
+from server.api import STATUS, api_bp, bool_arg, int_arg, json_body
+from server.errors import BadRequest, DomainError
 from server.requests import me, read, write
-
-
-def _bool_arg(name: str) -> bool | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise BadRequest(f"'{name}' must be true or false", [{"field": name, "message": "not a boolean"}])
 
 
 @api_bp.get("/tasks")
@@ -32,7 +23,7 @@ def list_tasks() -> Any:
         process=request.args.get("process") or None,
         stage=request.args.get("stage") or None,
         org_unit=int(unit) if unit else None,
-        overdue=_bool_arg("overdue"),
+        overdue=bool_arg("overdue"),
         state=request.args.get("state", "open"),
         q=request.args.get("q") or None,
         sort=request.args.get("sort", "due"),
@@ -82,3 +73,46 @@ def complete(task_id: int) -> Any:
         return service.complete(session, me(session), task_id, data)
 
     return jsonify(write(run))
+
+
+BULK_LIMIT = 200
+
+
+def _completer(task_id: int, data: dict[str, Any]) -> Callable[[Session], dict[str, Any]]:
+    def run(session: Session) -> dict[str, Any]:
+        return service.complete(session, me(session), task_id, data)
+
+    return run
+
+
+@api_bp.post("/tasks/bulk-complete")
+def bulk_complete() -> Any:
+    """Complete many tasks, each in its own transaction: some may succeed while others fail."""
+    items = json_body().get("items")
+    if not isinstance(items, list) or not items:
+        raise BadRequest("'items' must be a non-empty list of {task_id, data}",
+                         [{"field": "items", "message": "required"}])
+    if len(items) > BULK_LIMIT:
+        raise BadRequest(f"at most {BULK_LIMIT} tasks at once", [{"field": "items", "message": "too many"}])
+    problems = [{"field": f"items.{i}", "message": "expected {task_id: integer, data: object}"}
+                for i, item in enumerate(items)
+                if not isinstance(item, dict) or not isinstance(item.get("task_id"), int)
+                or isinstance(item.get("task_id"), bool) or not isinstance(item.get("data", {}), dict)]
+    if problems:
+        raise BadRequest("malformed items", problems)
+    results: list[dict[str, Any]] = []
+    for item in items:
+        task_id, data = int(item["task_id"]), item.get("data", {})
+        try:
+            outcome = write(_completer(task_id, data))
+        except DomainError as exc:
+            status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+            results.append({"task_id": task_id, "ok": False, "status": status, "error": exc.code,
+                            "message": exc.message, "details": exc.details})
+        except (IntegrityError, OperationalError):
+            results.append({"task_id": task_id, "ok": False, "status": 409, "error": "conflict",
+                            "message": "the task was changed at the same time; try again", "details": []})
+        else:
+            results.append({"task_id": task_id, "ok": True, "status": 200, "task": outcome})
+    succeeded = sum(1 for r in results if r["ok"])
+    return jsonify({"results": results, "succeeded": succeeded, "failed": len(results) - succeeded})

@@ -77,4 +77,4 @@ def switch_language(code: str) -> Any:
     return response
 
 
-from server.web import designer  # noqa: E402,F401  (designer and monitoring pages)
+from server.web import designer, pages  # noqa: E402,F401  (designer, monitoring and the everyday pages)

@@ -50,8 +50,10 @@
         const type = res.headers.get("Content-Type") || "";
         data = type.includes("json") ? await res.json() : { message: `${res.status} ${res.statusText}` };
       }
-      if (res.status === 401 && !url.startsWith("/api/session")) {
-        // The session ended (logged out elsewhere, cookie expired): back to the login form.
+      if (res.status === 401 && !url.startsWith("/api/session") && !window.VG.leaving) {
+        // The session ended (logged out elsewhere, cookie expired): back to the login form, once,
+        // however many requests were under way (a second navigation would abort the first).
+        window.VG.leaving = true;
         window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
       }
       if (!res.ok) {

@@ -1,50 +1,202 @@
+// The inbox: my tasks and claimable tasks with counts, filters, claim / give back / delegate,
+// overdue and due-soon marks, and bulk approve/return of review tasks (secretaries).
 (function () {
   const { t, el, api, when } = window.VG;
-  let scope = "mine";
-  function status(text) {
+  window.VG.add({
+    "due soon": "即将到期", "bulk selected": "已选 {n} 项", "bulk done": "完成 {ok} 项，失败 {failed} 项",
+    "own reason": "单独理由", "select task": "选择：{name}", "delegate go": "确定转交",
+    "reason needed": "退回须填写理由（至少 2 个字）", "shown of": "显示 {n} / 共 {total} 项",
+    "shown of about": "显示 {n} / 约 {total} 项", delegated: "已转交给 {to}",
+  }, {
+    "due soon": "Due soon", "bulk selected": "{n} selected", "bulk done": "{ok} done, {failed} failed",
+    "own reason": "Own reason", "select task": "Select: {name}", "delegate go": "Delegate",
+    "reason needed": "A return needs a reason (at least 2 characters)", "shown of": "Showing {n} of {total}",
+    "shown of about": "Showing {n} of about {total}", delegated: "Delegated to {to}",
+  });
+  const DUE_SOON_MS = 2 * 24 * 3600 * 1000;
+  const params = new URLSearchParams(window.location.search);
+  let scope = params.get("scope") === "claimable" ? "claimable" : "mine";
+  const form = document.getElementById("filters");
+  const bulk = document.getElementById("bulk");
+  // Review tasks whose form is {decision: approve|return, reason}: these may be done in bulk.
+  const bulkable = (task) => /^Review/.test(task.element_id);
+
+  function status(text, kind) {
     let box = document.getElementById("inbox-status");
     if (!box) {
-      box = el("p", { id: "inbox-status", class: "banner error", role: "alert" });
+      box = el("p", { id: "inbox-status", role: "alert" });
       document.getElementById("task-list").before(box);
     }
+    box.className = `banner ${kind || "error"}`;
     box.textContent = text;
     box.hidden = !text;
   }
   function load() {
     return fill().catch((err) => { if (err.status !== 401) status(`${t("error")}: ${err.message}`); });
   }
+  function query() {
+    const q = new URLSearchParams({ scope, limit: "100" });
+    for (const name of ["q", "process", "stage", "org_unit", "sort"]) {
+      const value = form.elements[name].value.trim();
+      if (value) q.set(name, value);
+    }
+    if (form.elements.overdue.checked) q.set("overdue", "true");
+    return q;
+  }
   async function fill() {
-    const [list, counts] = await Promise.all([
-      api("GET", `/api/tasks?scope=${scope}&sort=due&limit=100`), api("GET", "/api/tasks/counts"),
-    ]);
+    const q = query();
+    const [list, counts] = await Promise.all([api("GET", `/api/tasks?${q}`), api("GET", "/api/tasks/counts")]);
     document.getElementById("count-mine").textContent = counts.mine;
     document.getElementById("count-claimable").textContent = counts.claimable;
     const ul = document.getElementById("task-list");
     ul.replaceChildren(...list.items.map(row));
     document.getElementById("empty").hidden = list.items.length > 0;
+    const more = document.getElementById("more");
+    more.hidden = list.total <= list.items.length;
+    more.textContent = t(list.total_exact === false ? "shown of about" : "shown of", { n: list.items.length, total: list.total });
+    bulk.hidden = !list.items.some(bulkable);
+    document.getElementById("bulk-all").checked = false;
+    updateBulkCount();
+    const u = new URL(window.location.href);
+    u.search = q.toString();
+    window.history.replaceState(null, "", u);
+  }
+  function act(button, url, body) {
+    return async (e) => {
+      e.preventDefault();
+      button.disabled = true;
+      try { await api("POST", url, body ? body() : {}); status(""); }
+      catch (err) { status(`${t("error")}: ${err.message}`); }  // e.g. someone else claimed it first
+      load();
+    };
+  }
+  function delegateForm(task) {
+    const id = `delegate-${task.id}`;
+    const input = el("input", { id, type: "text", autocomplete: "off", required: true });
+    const box = el("form", { class: "delegate", hidden: true },
+      el("label", { for: id }, t("delegate to (username)")), input,
+      el("button", { type: "submit", class: "secondary" }, t("delegate go")));
+    box.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!input.value.trim()) { input.focus(); return; }
+      try {
+        await api("POST", `/api/tasks/${task.id}/delegate`, { to: input.value.trim() });
+        status(t("delegated", { to: input.value.trim() }), "ok");
+      } catch (err) { status(`${t("error")}: ${err.message}`); return; }
+      load();
+    });
+    return box;
   }
   function row(task) {
     const actions = [];
     if (scope === "claimable") {
-      actions.push(el("button", { class: "secondary", onclick: async (e) => {
-        e.preventDefault();
-        e.target.disabled = true;
-        try { await api("POST", `/api/tasks/${task.id}/claim`, {}); }
-        catch (err) { status(`${t("error")}: ${err.message}`); }  // e.g. someone else claimed it first
-        load();
-      } }, t("claim")));
+      const b = el("button", { class: "secondary", type: "button" }, t("claim"));
+      b.addEventListener("click", act(b, `/api/tasks/${task.id}/claim`));
+      actions.push(b);
+    } else if (task.assignee && !task.bound) {
+      const give = el("button", { class: "secondary", type: "button" }, t("unclaim"));
+      give.addEventListener("click", act(give, `/api/tasks/${task.id}/unclaim`));
+      actions.push(give);
     }
-    return el("li", { class: "task-row" + (task.overdue ? " overdue" : ""), "data-task-id": task.id },
+    let delegate = null;
+    if (scope === "mine") {
+      delegate = delegateForm(task);
+      actions.push(el("button", { class: "secondary", type: "button", "aria-expanded": "false", onclick: (e) => {
+        delegate.hidden = !delegate.hidden;
+        e.target.setAttribute("aria-expanded", String(!delegate.hidden));
+        if (!delegate.hidden) delegate.querySelector("input").focus();
+      } }, t("delegate")));
+    }
+    const dueMs = task.due_at ? new Date(task.due_at).getTime() - Date.now() : null;
+    const soon = !task.overdue && dueMs !== null && dueMs < DUE_SOON_MS;
+    let pick = null; let ownReason = null;
+    if (bulkable(task)) {
+      const rid = `reason-${task.id}`;
+      ownReason = el("span", { class: "own-reason", hidden: true },
+        el("label", { for: rid }, t("own reason")), el("input", { id: rid, type: "text", maxlength: 500, "data-reason-for": task.id }));
+      pick = el("input", { type: "checkbox", class: "pick", "data-task-id": task.id,
+        "aria-label": t("select task", { name: `${task.name} ${task.instance_title || ""}` }),
+        onchange: (e) => { ownReason.hidden = !e.target.checked; updateBulkCount(); } });
+    }
+    return el("li", { class: "task-row" + (task.overdue ? " overdue" : "") + (soon ? " due-soon" : ""), "data-task-id": task.id },
+      pick,
       el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
       el("span", { class: "meta" }, [task.instance_title, task.org_unit.name, task.stage_label].filter(Boolean).join(" · ")),
       task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null,
-      ...actions);
+      soon ? el("span", { class: "badge soon" }, t("due soon")) : null,
+      task.overdue ? el("span", { class: "badge late" }, t("overdue")) : null,
+      ...actions, ownReason, delegate);
   }
-  document.querySelectorAll("[data-scope]").forEach((tab) => tab.addEventListener("click", () => {
-    scope = tab.dataset.scope;
-    status("");
-    document.querySelectorAll("[data-scope]").forEach((x) => x.setAttribute("aria-selected", String(x === tab)));
-    load();
-  }));
-  load();
+  function picked() { return [...document.querySelectorAll("#task-list .pick:checked")]; }
+  function updateBulkCount() {
+    document.getElementById("bulk-count").textContent = t("bulk selected", { n: picked().length });
+  }
+  async function bulkComplete(decision) {
+    const shared = document.getElementById("bulk-reason").value.trim();
+    const items = picked().map((box) => {
+      const id = Number(box.dataset.taskId);
+      const own = document.querySelector(`[data-reason-for="${id}"]`).value.trim();
+      const reason = own || shared;
+      return { task_id: id, data: reason ? { decision, reason } : { decision } };
+    });
+    if (!items.length) return;
+    if (decision === "return" && items.some((i) => !i.data.reason || i.data.reason.length < 2)) {
+      status(t("reason needed"));
+      document.getElementById("bulk-reason").focus();
+      return;
+    }
+    const out = document.getElementById("bulk-result");
+    document.querySelectorAll("#bulk button").forEach((b) => { b.disabled = true; });
+    try {
+      const res = await api("POST", "/api/tasks/bulk-complete", { items });
+      const failures = res.results.filter((r) => !r.ok);
+      out.replaceChildren(...[el("p", { class: failures.length ? "banner error" : "banner ok" },
+        t("bulk done", { ok: res.succeeded, failed: res.failed })),
+        failures.length ? el("ul", { class: "bulk-failures" }, failures.map((r) => el("li", {},
+          `#${r.task_id}: ${r.message}${(r.details || []).map((d) => ` (${d.field || ""} ${d.message})`).join("")}`))) : null].filter(Boolean));
+      status("");
+    } catch (err) { status(`${t("error")}: ${err.message}`); }
+    document.querySelectorAll("#bulk button").forEach((b) => { b.disabled = false; });
+    await load();
+  }
+  async function options() {
+    try {
+      const [defs, meInfo] = await Promise.all([api("GET", "/api/process-definitions"), api("GET", "/api/me")]);
+      const processSel = form.elements.process; const stageSel = form.elements.stage; const unitSel = form.elements.org_unit;
+      const stages = new Map();
+      for (const d of defs.items || defs) {
+        processSel.append(el("option", { value: d.key }, d.name || d.key));
+        for (const s of d.stages || []) if (!stages.has(s.code)) stages.set(s.code, s.label || s.code);
+      }
+      for (const [code, labelText] of stages) stageSel.append(el("option", { value: code }, labelText));
+      const units = new Map();
+      for (const p of meInfo.positions) units.set(p.org_unit.id, p.org_unit.name);
+      for (const [id, name] of units) unitSel.append(el("option", { value: id }, name));
+      for (const name of ["q", "process", "stage", "org_unit", "sort"]) {
+        if (params.get(name)) form.elements[name].value = params.get(name);
+      }
+      form.elements.overdue.checked = params.get("overdue") === "true";
+    } catch (err) { /* filters are a convenience; the list still works */ }
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); status(""); load(); });
+  form.addEventListener("change", (e) => { if (e.target.tagName === "SELECT" || e.target.type === "checkbox") load(); });
+  document.getElementById("bulk-all").addEventListener("change", (e) => {
+    document.querySelectorAll("#task-list .pick").forEach((box) => {
+      box.checked = e.target.checked;
+      box.dispatchEvent(new Event("change"));
+    });
+  });
+  document.getElementById("bulk-approve").addEventListener("click", () => bulkComplete("approve"));
+  document.getElementById("bulk-return").addEventListener("click", () => bulkComplete("return"));
+  document.querySelectorAll("[data-scope]").forEach((tab) => {
+    tab.setAttribute("aria-selected", String(tab.dataset.scope === scope));
+    tab.addEventListener("click", () => {
+      scope = tab.dataset.scope;
+      status("");
+      document.getElementById("bulk-result").replaceChildren();
+      document.querySelectorAll("[data-scope]").forEach((x) => x.setAttribute("aria-selected", String(x === tab)));
+      load();
+    });
+  });
+  options().then(load);
 })();

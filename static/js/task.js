@@ -1,6 +1,7 @@
 // The task page: instructions, context, and a form rendered from the task's JSON Schema.
 (function () {
   const { t, el, api, when, label } = window.VG;
+  window.VG.add({ "instance page": "查看流程实例与评论" }, { "instance page": "The process instance and its comments" });
   const root = document.getElementById("task");
   const id = root.dataset.taskId;
   // Variables every instance carries; not worth showing to the person doing the task.
@@ -165,7 +166,18 @@
       task.state !== "open" ? el("p", { class: "banner" }, t("done already")) : null,
       task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")), el("p", {}, task.instructions)) : null,
       context(task, props, labels),
-      banner, form].filter(Boolean));
+      banner, form,
+      el("p", { class: "instance-link" }, el("a", { href: `/instances/${task.instance_id}` }, t("instance page"))),
+      await historyOf(task)].filter(Boolean));
+  }
+
+  // The instance's history under the form; absent when the reader may not see the instance.
+  async function historyOf(task) {
+    if (!window.VGForms) return null;
+    try {
+      const instance = await api("GET", `/api/process-instances/${task.instance_id}`);
+      return el("section", { class: "task-history" }, el("h2", {}, t("history")), window.VGForms.history(instance.history));
+    } catch (err) { return null; }
   }
   render().catch((err) => { root.textContent = `${t("error")}: ${err.message}`; });
 })();

@@ -1,0 +1,1 @@
+"""Benchmarks of the Vanguard server: ``python -m bench`` (``make bench``); see docs/benchmarks.md."""

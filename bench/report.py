@@ -1,0 +1,189 @@
+"""Targets of issue 8 checked against the results, and the results as JSON and markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.stats import ratio
+
+RSS_LIMIT_MB = 300
+
+
+def _target(name: str, goal: str, value: Any, met: bool | None, note: str = "") -> dict[str, Any]:
+    return {"target": name, "goal": goal, "measured": value, "met": met, "note": note}
+
+
+def targets(results: dict[str, Any], memory: dict[str, Any], smoke: bool) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    complete = results.get("complete", {}).get("by_backend", {})
+    for backend, sizes in complete.items():
+        p95 = {int(n): s["p95_ms"] for n, s in sizes.items()}
+        worst = max(p95.items(), key=lambda kv: kv[1]) if p95 else None
+        if worst:
+            rows.append(_target(f"complete p95, every size ({backend})", "≤ 25 ms",
+                                f"{worst[1]} ms (worst, at {worst[0]})", worst[1] <= 25))
+        if 100 in p95 and 10000 in p95:
+            r = ratio(p95[10000], p95[100])
+            rows.append(_target(f"complete p95 10,000 / 100 ({backend})", "≤ 1.5", r, r is not None and r <= 1.5))
+    for key, mode in results.get("throughput", {}).get("modes", {}).items():
+        r = mode.get("ours_per_floor")
+        rows.append(_target(f"throughput ours / floor ({key})", "≥ 0.33",
+                            f"{r} ({mode['ours']['per_s']}/s vs {mode['floor']['per_s']}/s)",
+                            r is not None and r >= 1 / 3))
+    launch = results.get("launch")
+    if launch:
+        real = "stand-in" not in launch.get("variant", "")
+        full = real and launch.get("members") == 10000
+        rows.append(_target(f"launch of {launch.get('members'):,} members", "≤ 15 s (at 10,000)",
+                            f"{launch.get('seconds')} s", (launch.get("seconds", 1e9) <= 15) if full else None,
+                            "" if full else "the real launch at 10,000 members was not measured: see launch"))
+    for backend, inbox in results.get("inbox", {}).get("backends", {}).items():
+        for key in ("secretary_claimable", "org_admin_subtree"):
+            q = inbox.get(key)
+            if q:
+                rows.append(_target(f"inbox {key} p95 ({backend}, {inbox['task_rows']:,} rows)", "≤ 30 ms",
+                                    f"{q['p95_ms']} ms", q["p95_ms"] <= 30))
+    ours = {k: v for k, v in memory.items() if v.get("ours")}
+    if ours:
+        name, peak = max(((k, v["peak_total_mb"]) for k, v in ours.items()), key=lambda kv: kv[1])
+        rows.append(_target("server peak RSS (master + workers)", f"≤ {RSS_LIMIT_MB} MB", f"{peak} MB ({name})",
+                            peak <= RSS_LIMIT_MB))
+    naive = results.get("naive", {}).get("sizes", {})
+    for n, row in naive.items():
+        r = row.get("naive_per_ours_p50")
+        if int(n) == 5000 or smoke:
+            rows.append(_target(f"naive / ours at {int(n):,} members (p50)", "≥ 20", r, r is not None and r >= 20))
+    return rows
+
+
+def attach_ratios(results: dict[str, Any]) -> None:
+    """naive/ours per naive size, against ours at the same size (or the nearest larger one)."""
+    naive = results.get("naive", {}).get("sizes", {})
+    complete = results.get("complete", {}).get("by_backend", {}).get("sqlite", {})
+    for n, row in naive.items():
+        sizes = sorted(int(k) for k in complete)
+        match = next((s for s in sizes if s >= int(n)), sizes[-1] if sizes else None)
+        if match is None:
+            continue
+        ours = complete[str(match)]
+        row["ours_members"] = match
+        row["ours_p50_ms"], row["ours_p95_ms"] = ours["p50_ms"], ours["p95_ms"]
+        row["naive_per_ours_p50"] = ratio(row["p50_ms"], ours["p50_ms"], 1)
+        row["naive_per_ours_p95"] = ratio(row["p95_ms"], ours["p95_ms"], 1)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _run_line(result: dict[str, Any]) -> list[str]:
+    run = result.get("run")
+    if not run:
+        return []
+    return [f"Run {run['finished']}, {run['seconds']} s, load average {run['load_average_before']} → "
+            f"{run['load_average_after']}.", ""]
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    meta, res = doc["meta"], doc["results"]
+    out = [f"# Benchmark results ({'smoke' if meta['smoke'] else 'full'} run)", ""]
+    out.append(f"{meta['finished']} · commit `{meta['commit']}`{' + local changes' if meta['dirty'] else ''} · "
+               f"{meta['cpus']} CPUs · Python {meta['python']} · {meta['duration_s']} s · load average "
+               f"{meta.get('load_average_before')} before, {meta.get('load_average_after')} after · "
+               f"`python -m bench {' '.join(meta['argv'])}`".rstrip())
+    out.append("")
+    out.append("## Targets")
+    out.append("")
+    met = {True: "met", False: "**missed**", None: "not measured"}
+    out += _table(["target", "goal", "measured", "", "note"],
+                  [[t["target"], t["goal"], t["measured"], met[t["met"]], t["note"]] for t in doc["targets"]])
+    if "complete" in res:
+        c = res["complete"]
+        out += ["## complete: one task completed while every member has one open", "", f"Variant: {c['variant']}.", ""]
+        out += _run_line(c)
+        for backend, sizes in c["by_backend"].items():
+            out += _table([f"members ({backend}, embedded)", "branches", "open tasks", "p50 ms", "p95 ms", "max ms",
+                           "n", "set-up s"],
+                          [[int(n), s["branches"], s["open_tasks"], s["p50_ms"], s["p95_ms"], s["max_ms"], s["n"],
+                            s.get("setup_s")] for n, s in sizes.items()])
+    if "naive" in res:
+        nv = res["naive"]
+        out += ["## naive: the campaign as one SpiffWorkflow instance in one blob", "",
+                f"Diagram `{nv['bpmn']}`, one instance over all members, {nv['backend']}, same server stack.", ""]
+        out += _run_line(nv)
+        out += _table(["members", "blob MB", "naive p50 ms", "naive p95 ms", "ours p50 ms", "naive/ours p50",
+                       "naive/ours p95", "n"],
+                      [[int(n), s["blob_mb"], s["p50_ms"], s["p95_ms"], s.get("ours_p50_ms"),
+                        s.get("naive_per_ours_p50"), s.get("naive_per_ours_p95"), s["n"]]
+                       for n, s in nv["sizes"].items()])
+    if "throughput" in res:
+        t = res["throughput"]
+        out += [f"## throughput: {t['clients']} clients, {t['seconds']:g} s (floor and light: "
+                f"{t.get('floor_seconds', 0):g} s)", "", f"ours: {t['variant']}; light: {t.get('light_variant')}.", ""]
+        out += _run_line(t)
+        rows = []
+        for k, m in t["modes"].items():
+            light = m.get("light") or {}
+            rows.append([k, m["workers"], m["ours"]["per_s"], m["ours"]["latency"]["p95_ms"],
+                         m["ours"]["errors"] + m["ours"]["conflicts"], light.get("per_s"),
+                         m["floor"]["per_s"], m["floor"]["latency"]["p95_ms"], m["ours_per_floor"],
+                         m.get("light_per_floor")])
+        out += _table(["mode", "workers", "ours /s", "ours p95 ms", "errors", "light /s", "floor /s",
+                       "floor p95 ms", "ours/floor", "light/floor"], rows)
+    if "launch" in res:
+        la = res["launch"]
+        out += ["## launch", "", f"Variant: {la['variant']}.", ""]
+        out += _run_line(la)
+        out += _table(["members", "branches", "launch s", "tasks created", "first task s", "half s", "all s",
+                       "tasks/s"],
+                      [[la.get("members"), la.get("branches"), la.get("seconds"), la.get("tasks_created"),
+                        la.get("first_task_s"), la.get("half_tasks_s"), la.get("all_tasks_s"),
+                        la.get("tasks_per_s")]])
+        mob = la.get("mobilise")
+        if mob:
+            out += ["Then every secretary mobilises his branch and the pledge tasks appear:", ""]
+            out += _table(["branches", "seconds", "tasks created", "half s", "all s", "tasks/s"],
+                          [[mob["branches"], mob["seconds"], mob["tasks_created"], mob["half_tasks_s"],
+                            mob["all_tasks_s"], mob["tasks_per_s"]]])
+    if "inbox" in res:
+        rows = []
+        for backend, b in res["inbox"]["backends"].items():
+            for key in ("secretary_claimable", "org_admin_subtree", "member_mine"):
+                if key in b:
+                    q = b[key]
+                    rows.append([backend, b["task_rows"], b["open_rows"], f"{key} `{q['path']}`", q["total"],
+                                 q["p50_ms"], q["p95_ms"]])
+        out += ["## inbox", ""] + _run_line(res["inbox"])
+        out += _table(["backend", "task rows", "open", "query", "total", "p50 ms", "p95 ms"], rows)
+    if doc.get("memory"):
+        out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
+        out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],
+                      [[k, v.get("ours"), v.get("mode"), v.get("peak_total_mb"), v.get("peak_total_pss_mb"),
+                        v.get("peak_process_hwm_mb")] for k, v in doc["memory"].items()])
+    if doc.get("notes"):
+        out += ["## notes", ""] + [f"- {n}" for n in doc["notes"]] + [""]
+    return "\n".join(out)
+
+
+def write(doc: dict[str, Any], out_dir: Path, name: str) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
+    json_path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    md_path.write_text(markdown(doc), encoding="utf-8")
+    return json_path, md_path

@@ -1,0 +1,57 @@
+// One process instance: its stage among the stages, open tasks, history and comments.
+(function () {
+  const { t, el, api, when } = window.VG;
+  const { history } = window.VGForms;
+  window.VG.add({ "open tasks": "待办任务", "no comments": "还没有评论", "started by": "发起人", running: "办理中",
+    completed: "已办结", "stage of": "当前阶段", "write something": "请填写评论内容" },
+  { "open tasks": "Open tasks", "no comments": "No comments yet", "started by": "Started by", running: "Running",
+    completed: "Completed", "stage of": "Current stage", "write something": "Write something first" });
+  const root = document.getElementById("instance");
+  const id = root.dataset.instanceId;
+
+  function stages(instance) {
+    const list = instance.stages || [];
+    if (!list.length) return null;
+    const at = list.findIndex((s) => s.code === instance.stage);
+    return el("ol", { class: "stages", "aria-label": t("stage of") }, list.map((s, i) => el("li", {
+      class: i < at || instance.state === "completed" ? "done" : i === at ? "current" : "",
+      "aria-current": i === at ? "step" : null }, s.label || s.code)));
+  }
+  async function render() {
+    const inst = await api("GET", `/api/process-instances/${id}`);
+    root.replaceChildren(...[
+      el("h1", {}, inst.title || inst.process_key),
+      el("p", { class: "meta" }, [inst.org_unit.name, inst.stage_label, t(inst.state),
+        `${t("started by")}${t("colon")}${inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),
+      stages(inst),
+      el("h2", {}, t("open tasks")),
+      inst.open_tasks.length ? el("ul", { class: "task-list" }, inst.open_tasks.map((task) => el("li", { class: "task-row" + (task.overdue ? " overdue" : "") },
+        el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
+        el("span", { class: "meta" }, task.assignee_name || task.role || ""),
+        task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null)))
+        : el("p", { class: "empty" }, "—"),
+      el("h2", {}, t("history")), history(inst.history),
+    ].filter(Boolean));
+  }
+  async function comments() {
+    const list = await api("GET", `/api/process-instances/${id}/comments`);
+    const ol = document.getElementById("comment-list");
+    ol.replaceChildren(...(list.items.length ? list.items.map((c) => el("li", { class: "comment" },
+      el("p", { class: "meta" }, el("strong", {}, c.author_name), " ", el("time", { datetime: c.created_at }, when(c.created_at))),
+      el("p", { class: "comment-body" }, c.body))) : [el("li", { class: "empty" }, t("no comments"))]));
+  }
+  document.getElementById("comment-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const box = document.getElementById("comment-body");
+    const errBox = document.getElementById("comment-err");
+    errBox.textContent = "";
+    if (!box.value.trim()) { errBox.textContent = t("write something"); box.focus(); return; }
+    try {
+      await api("POST", `/api/process-instances/${id}/comments`, { body: box.value });
+      box.value = "";
+      await Promise.all([comments(), render()]);
+    } catch (err) { errBox.textContent = `${t("error")}: ${err.message}`; }
+  });
+  render().catch((err) => { root.textContent = `${t("error")}: ${err.message}`; });
+  comments().catch(() => {});
+})();

@@ -1,0 +1,64 @@
+// Start a process: the processes I may start (their ``starter`` roles), the unit, the start form.
+(function () {
+  const { t, el, api } = window.VG;
+  const F = window.VGForms;
+  window.VG.add({ "nothing to start": "您暂无可发起的流程", "started": "已发起" },
+    { "nothing to start": "There is no process you may start", "started": "Started" });
+  const root = document.getElementById("start");
+  const form = document.getElementById("start-form");
+  const processSel = document.getElementById("start-process");
+  const unitSel = document.getElementById("start-unit");
+  const box = document.getElementById("start-fields");
+  const banner = document.getElementById("start-banner");
+  let defs = []; let positions = []; let schema = null;
+  // Processes that only the system or a parent process starts.
+  const INTERNAL = new Set(["vanguard_campaign_branch"]);
+
+  const rolesOf = (d) => (d.starter ? d.starter.split("|").map((r) => r.trim().split("@")[0]) : null);
+  function units(def) {
+    const roles = rolesOf(def);
+    const seen = new Map();
+    for (const p of positions) if (!roles || roles.includes(p.role)) seen.set(p.org_unit.id, p.org_unit);
+    return [...seen.values()];
+  }
+  async function pick() {
+    const def = defs.find((d) => d.key === processSel.value);
+    unitSel.replaceChildren(...(def ? units(def) : []).map((u) => el("option", { value: u.id }, u.name)));
+    schema = null;
+    box.replaceChildren();
+    if (def && def.start_form) {
+      const full = await api("GET", `/api/process-definitions/${encodeURIComponent(def.key)}`);
+      schema = (full.forms || {})[def.start_form] || null;
+      box.replaceChildren(...F.fields(schema, {}));
+    }
+  }
+  async function init() {
+    const [list, meInfo] = await Promise.all([api("GET", "/api/process-definitions"), api("GET", "/api/me")]);
+    positions = meInfo.positions;
+    defs = list.items.filter((d) => !INTERNAL.has(d.key) && units(d).length > 0);
+    if (!defs.length) { root.replaceChildren(el("h1", {}, t("nothing to start"))); return; }
+    processSel.replaceChildren(...defs.map((d) => el("option", { value: d.key }, d.name || d.key)));
+    if (defs.some((d) => d.key === root.dataset.process)) processSel.value = root.dataset.process;
+    await pick();
+  }
+  processSel.addEventListener("change", () => pick());
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    F.clearErrors(form);
+    const button = document.getElementById("start-submit");
+    button.disabled = true;
+    try {
+      const inst = await api("POST", "/api/process-instances", {
+        process_key: processSel.value, org_unit: Number(unitSel.value), data: F.collect(form) });
+      banner.hidden = false; banner.className = "banner ok"; banner.textContent = t("started");
+      window.location.href = inst.open_tasks && inst.open_tasks.length ? `/tasks/${inst.open_tasks[0].id}` : `/instances/${inst.id}`;
+      return;
+    } catch (err) {
+      banner.hidden = false; banner.className = "banner error";
+      banner.textContent = err.status === 422 ? t("fix the fields") : `${t("error")}: ${err.message}`;
+      if (!F.showErrors(form, schema, err)) banner.scrollIntoView({ block: "center" });
+    }
+    button.disabled = false;
+  });
+  init().catch((err) => { root.textContent = `${t("error")}: ${err.message}`; });
+})();
