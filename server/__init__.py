@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # forms keep their authored field order
 
     _compile_translations()
     db.init(settings.database_url)

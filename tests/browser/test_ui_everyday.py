@@ -122,6 +122,7 @@ def test_bulk_approval_of_pledges_and_the_public_board(page_as, api_as, shot, fa
     shot(page, "ui-bulk-selected-sec1")
     page.get_by_role("button", name="批量通过").click()
     page.wait_for_selector("#empty:not([hidden])")
+    assert page.locator("#bulk-result").is_visible()
     assert f"完成 {len(members) - 1} 项，失败 0 项" in page.locator("#bulk-result").inner_text()
     shot(page, "ui-bulk-done-sec1")
 
@@ -216,7 +217,7 @@ def test_start_instance_comments_and_phone(page_as, shot):
     page.get_by_label("发表评论").fill("活动照片稍后补交")
     page.get_by_role("button", name="发表评论").click()
     page.wait_for_selector(".comment:has-text('活动照片稍后补交')")
-    assert "发表评论" in page.locator(".history").inner_text()
+    page.wait_for_selector(".history li:has-text('发表评论')")  # the audited comment in the history
     _no_sideways_scroll(page, "the instance page")
     shot(page, "ui-instance-phone-m1")
 
