@@ -45,6 +45,7 @@ class Options:
     inbox_members: int = 10000
     inbox_samples: int = 200
     workers: int = 2
+    rounds: int = 6
     out: Path = Path("bench/results")
     name: str = "latest"
     workdir: Path = Path("/tmp")
@@ -71,6 +72,7 @@ class Options:
             inbox_rows={"postgresql": 5_000, "sqlite": 2_000},
             inbox_members=200,
             inbox_samples=10,
+            rounds=2,
             name="smoke",
         )
 
@@ -165,11 +167,15 @@ def open_reports(env: Env, usernames: Sequence[str]) -> list[Cloned]:
 # -- concurrent clients ----------------------------------------------------------------------
 
 
-def run_clients(clients: Sequence[Client], seconds: float,
-                step: Callable[[int, Client], tuple[bool, bool] | None]) -> dict[str, Any]:
+Step = Callable[[int, Client], "tuple[bool, bool] | None"]
+
+
+def run_clients(clients: Sequence[Client], seconds: float, step: Step,
+                sink: list[float] | None = None) -> dict[str, Any]:
     """Each client calls ``step`` in a loop until ``seconds`` pass or its step returns None.
 
-    ``step`` returns ``(ok, conflict)`` per request. Returns counts, rate and latency.
+    ``step`` returns ``(ok, conflict)`` per request. Returns counts, rate and
+    latency; every request's duration is also appended to ``sink``.
     """
     barrier = threading.Barrier(len(clients) + 1)
     latencies: list[list[float]] = [[] for _ in clients]
@@ -203,6 +209,8 @@ def run_clients(clients: Sequence[Client], seconds: float,
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - start
     ok = sum(c[0] for c in counts)
+    if sink is not None:
+        sink.extend(x for lat in latencies for x in lat)
     return {
         "clients": len(clients),
         "seconds": round(elapsed, 2),
@@ -213,6 +221,36 @@ def run_clients(clients: Sequence[Client], seconds: float,
         "exhausted_clients": sum(exhausted),
         "latency": summary_ms([x for lat in latencies for x in lat]),
     }
+
+
+def alternate(clients: Sequence[Client], plan: dict[str, tuple[float, Step]], rounds: int) -> dict[str, Any]:
+    """Run each named load for its seconds, in ``rounds`` alternating slices (A B A B …).
+
+    A machine that slows down for a while then slows every load alike, so their
+    ratio holds. Returns one summary per name, as ``run_clients`` does.
+    """
+    totals: dict[str, dict[str, Any]] = {
+        name: {"ok": 0, "conflicts": 0, "errors": 0, "seconds": 0.0, "exhausted_clients": 0, "lat": []}
+        for name in plan
+    }
+    for _ in range(rounds):
+        for name, (seconds, step) in plan.items():
+            t = totals[name]
+            if t["exhausted_clients"] >= len(clients):
+                continue
+            part = run_clients(clients, seconds / rounds, step, sink=t["lat"])
+            for key in ("ok", "conflicts", "errors", "seconds"):
+                t[key] += part[key]
+            t["exhausted_clients"] = max(t["exhausted_clients"], part["exhausted_clients"])
+    result = {}
+    for name, t in totals.items():
+        result[name] = {
+            "clients": len(clients), "rounds": rounds, "seconds": round(t["seconds"], 2), "ok": t["ok"],
+            "conflicts": t["conflicts"], "errors": t["errors"],
+            "per_s": round(t["ok"] / t["seconds"], 1) if t["seconds"] else None,
+            "exhausted_clients": t["exhausted_clients"], "latency": summary_ms(t["lat"]),
+        }
+    return result
 
 
 def timed_calls(client: Client, method: str, path: str, samples: int, warmup: int,

@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from bench import campaign, naive
 from bench import db as bdb
 from bench.client import Client
-from bench.harness import REPORT, Bench, Env, open_reports, run_clients, timed_calls
+from bench.harness import REPORT, Bench, Env, Step, alternate, open_reports, run_clients
 from bench.org import BENCH_PASSWORD
 from bench.stats import summary_ms
 
@@ -62,32 +63,42 @@ def _open_work(bench: Bench, env: Env) -> tuple[dict[str, int], dict[str, Any], 
 
 
 def complete(bench: Bench) -> None:
-    """p50/p95 of completing one pledge while every member of a campaign of N has one open."""
+    """p50/p95 of completing one pledge while every member of a campaign of N has one open.
+
+    One server per campaign size, all running at once; the samples are taken in
+    turns (one at each size, then the next), so that whatever else the machine
+    does weighs on every size alike and the ratio between sizes stays fair.
+    """
     o = bench.options
-    out: dict[str, Any] = {"variant": PLEDGE if campaign.available() else STAND_IN, "by_backend": {}}
+    out: dict[str, Any] = {"variant": PLEDGE if campaign.available() else STAND_IN, "by_backend": {},
+                           "order": "interleaved: one sample per size in turn"}
     for backend in bench.backends(o.complete_backends):
-        sizes: dict[str, Any] = {}
-        for n in o.sizes:
-            with bench.server(f"complete-{backend}-{n}", backend, n, workflows=_workflows()) as env:
+        with ExitStack() as stack:
+            plans: list[Any] = []
+            for n in o.sizes:
+                env = stack.enter_context(bench.server(f"complete-{backend}-{n}", backend, n, workflows=_workflows()))
                 tasks, form, setup = _open_work(bench, env)
-                env.server.phase("complete")
                 chosen = _spread(sorted(tasks), o.samples + o.warmup)
-                durations = []
-                for k, username in enumerate(chosen):
-                    client = env.client(username)
+                cookies = login_all(env, chosen)
+                client = env.client()
+                stack.callback(client.close)
+                env.server.phase("complete")
+                plans.append((n, env, tasks, form, setup, chosen, cookies, client, []))
+            for k in range(max(len(p[5]) for p in plans)):
+                for n, _env, tasks, form, _, chosen, cookies, client, durations in plans:
+                    if k >= len(chosen):
+                        continue
+                    username = chosen[k]
+                    client.cookies = cookies[username]
                     dt, status, body = client.timed("POST", f"/api/tasks/{tasks[username]}/complete", {"data": form})
-                    client.close()
                     if status != 200:
-                        raise RuntimeError(f"complete as {username} -> {status}: {body}")
+                        raise RuntimeError(f"complete as {username} at {n} -> {status}: {body}")
                     if k >= o.warmup:
                         durations.append(dt)
-                sizes[str(n)] = {
-                    "members": env.org.member_count,
-                    "branches": len(env.org.branches),
-                    "open_tasks": len(tasks),
-                    **setup,
-                    **summary_ms(durations),
-                }
+            sizes: dict[str, Any] = {}
+            for n, env, tasks, _, setup, _, _, _, durations in plans:
+                sizes[str(n)] = {"members": env.org.member_count, "branches": len(env.org.branches),
+                                 "open_tasks": len(tasks), **setup, **summary_ms(durations)}
                 bench.log(f"    {n} members: p50 {sizes[str(n)]['p50_ms']} ms, p95 {sizes[str(n)]['p95_ms']} ms")
         out["by_backend"][backend] = sizes
     bench.results["complete"] = out
@@ -186,54 +197,54 @@ def _throughput_mode(bench: Bench, mode: str, backend: str) -> dict[str, Any]:
     result: dict[str, Any] = {"mode": mode, "backend": backend, "workers": 1 if mode == "embedded" else o.workers}
     with bench.server(f"throughput-{key}", backend, members, mode=mode, workflows=_workflows()) as env:
         clients = [env.client() for _ in range(o.clients)]
+        plan: dict[str, tuple[float, Step]] = {}
         if real:
-            # Client i completes the pledges of branches i, i + clients, …: two clients never wait for
-            # the same branch instance's lock (the best case; members of one branch queue on it).
-            tasks, form, setup = _open_work(bench, env)
-            cookies = login_all(env, sorted(tasks))
-            queues: list[list[str]] = [[] for _ in clients]
-            for b, branch in enumerate(env.org.branches):
-                queues[b % len(clients)] += [m for m in branch.members if m in tasks]
-            for q in queues:
-                random.Random(1).shuffle(q)
-
-            def pledge_next(i: int, client: Client) -> tuple[bool, bool] | None:
-                if not queues[i]:
-                    return None
-                username = queues[i].pop()
-                client.cookies = cookies[username]
-                status, _ = client.call("POST", f"/api/tasks/{tasks[username]}/complete", {"data": form})
-                return status == 200, status == 409
-
-            env.server.phase("throughput")
-            result["ours"] = ours = run_clients(clients, o.duration, pledge_next)
-            result["setup"] = setup
-            bench.log(f"    {key}: pledges {ours['per_s']}/s (p95 {ours['latency']['p95_ms']} ms)")
+            plan["ours"] = (o.duration, _pledge_load(bench, env, clients, result))
         if not real or mode == "embedded":
-            light = _light(bench, env, clients, o.duration if not real else o.floor_duration)
-            result["light" if real else "ours"] = light
-            bench.log(f"    {key}: {'light ' if real else ''}completions {light['per_s']}/s "
-                      f"(p95 {light['latency']['p95_ms']} ms)")
-        floor_cookies = login_all(env, [env.org.branches[i % len(env.org.branches)].members[2]
-                                        for i in range(len(clients))])
-
-        def floor_once(i: int, client: Client) -> tuple[bool, bool] | None:
-            client.cookies = list(floor_cookies.values())[i % len(floor_cookies)]
-            status, _ = client.call("POST", f"/bench/floor/{i}", {})
-            return status == 200, status == 409
-
-        env.server.phase("floor")
-        result["floor"] = floor = run_clients(clients, o.floor_duration, floor_once)
-        bench.log(f"    {key}: floor {floor['per_s']}/s (p95 {floor['latency']['p95_ms']} ms)")
+            light = _light_load(bench, env, clients)
+            plan["light" if real else "ours"] = (o.floor_duration if real else o.duration, light)
+        plan["floor"] = (o.floor_duration, _floor_load(env, clients))
+        env.server.phase("throughput")
+        result.update(alternate(clients, plan, o.rounds))
         for c in clients:
             c.close()
-    result["ours_per_floor"] = round(result["ours"]["per_s"] / floor["per_s"], 3) if floor["per_s"] else None
-    if "light" in result and floor["per_s"]:
-        result["light_per_floor"] = round(result["light"]["per_s"] / floor["per_s"], 3)
+    for name in plan:
+        run = result[name]
+        bench.log(f"    {key}: {name} {run['per_s']}/s (p95 {run['latency']['p95_ms']} ms)")
+    floor = result["floor"]["per_s"]
+    result["ours_per_floor"] = round(result["ours"]["per_s"] / floor, 3) if floor else None
+    if "light" in result and floor:
+        result["light_per_floor"] = round(result["light"]["per_s"] / floor, 3)
     return result
 
 
-def _light(bench: Bench, env: Env, clients: list[Client], seconds: float) -> dict[str, Any]:
+def _pledge_load(bench: Bench, env: Env, clients: list[Client], result: dict[str, Any]) -> Step:
+    """Pledges of a launched, mobilised campaign; client i takes branches i, i + clients, ….
+
+    Two clients never wait for the same branch instance's lock (the best case:
+    members of one branch pledging at once queue on it).
+    """
+    tasks, form, setup = _open_work(bench, env)
+    result["setup"] = setup
+    cookies = login_all(env, sorted(tasks))
+    queues: list[list[str]] = [[] for _ in clients]
+    for b, branch in enumerate(env.org.branches):
+        queues[b % len(clients)] += [m for m in branch.members if m in tasks]
+    for q in queues:
+        random.Random(1).shuffle(q)
+
+    def pledge_next(i: int, client: Client) -> tuple[bool, bool] | None:
+        if not queues[i]:
+            return None
+        username = queues[i].pop()
+        client.cookies = cookies[username]
+        status, _ = client.call("POST", f"/api/tasks/{tasks[username]}/complete", {"data": form})
+        return status == 200, status == 409
+
+    return pledge_next
+
+
+def _light_load(bench: Bench, env: Env, clients: list[Client]) -> Step:
     """activity_report completions: each client is one member with many open reports."""
     o = bench.options
     users = [b.members[1] for b in env.org.branches[: len(clients)]]
@@ -253,8 +264,20 @@ def _light(bench: Bench, env: Env, clients: list[Client], seconds: float) -> dic
         status, _ = client.call("POST", f"/api/tasks/{todo[i].pop()}/complete", {"data": REPORT})
         return status == 200, status == 409
 
-    env.server.phase("light")
-    return run_clients(clients, seconds, complete_next)
+    return complete_next
+
+
+def _floor_load(env: Env, clients: list[Client]) -> Step:
+    """The floor: each client, logged in as some member, updates its own row of ``bench_floor``."""
+    users = [env.org.branches[i % len(env.org.branches)].members[2] for i in range(len(clients))]
+    cookies = login_all(env, sorted(set(users)))
+
+    def floor_once(i: int, client: Client) -> tuple[bool, bool] | None:
+        client.cookies = cookies[users[i]]
+        status, _ = client.call("POST", f"/bench/floor/{i}", {})
+        return status == 200, status == 409
+
+    return floor_once
 
 
 # -- launch ----------------------------------------------------------------------------------
@@ -377,7 +400,8 @@ def _inbox_rows(env: Env, rows: int, open_every: int = 10) -> Iterator[tuple[str
 
     In an instance, tasks 0, 10, 20, … are secretary reviews offered to the
     branch's secretaries (half of the open ones claimed), the others pledges
-    bound to one member each. Yields (table, row) in insertion order.
+    bound to one member each (a bound task is offered to nobody else: no
+    candidate row). Yields (table, row) in insertion order.
     """
     backend = env.backend
     org = env.org
@@ -404,17 +428,18 @@ def _inbox_rows(env: Env, rows: int, open_every: int = 10) -> Iterator[tuple[str
             due = bdb.stamp(backend, now + timedelta(days=(i % 40) - 10))
             if review:
                 assignee = None if (running and k % 20 == 0) else ids[branch.secretary]
-                role, cand_role, name, element = "secretary", "secretary", "审核党员承诺", "ReviewPledge"
+                role, name, element = "secretary", "审核党员承诺", "ReviewPledge"
                 bound = None
             else:
                 assignee = bound = ids[member]
-                role, cand_role, name, element = "member", "member", "撰写公开承诺", "DraftPledge"
+                role, name, element = "member|masses_rep", "撰写公开承诺", "DraftPledge"
             done = None if running else created
             yield "task", [i + 1, str(uuid.UUID(int=i + 1)), j + 1, "vanguard_campaign_branch", element, name, None,
                            "pledge", "公开承诺", None, branch.id, role, assignee, bound, due, no, 0, state,
                            f'{{"member": "{member}"}}', created, created if assignee else None, done,
                            assignee if done else None, 0]
-            yield "task_candidate", [i + 1, i + 1, branch.id, cand_role]
+            if review:
+                yield "task_candidate", [i + 1, i + 1, branch.id, "secretary"]
 
 
 INSTANCE_COLS = ["id", "definition_id", "org_unit_id", "parent_id", "state", "stage", "stage_label", "title",
@@ -470,12 +495,21 @@ def inbox(bench: Bench) -> None:
                 "member_mine": (member, "/api/tasks?scope=mine"),
             }
             result: dict[str, Any] = dict(filled)
+            clients = {key: env.client(who) for key, (who, _) in queries.items()}
+            durations: dict[str, list[float]] = {key: [] for key in queries}
+            last: dict[str, Any] = {}
+            for k in range(o.warmup + o.inbox_samples):
+                for key, (_, path) in queries.items():  # in turns, so that noise weighs on each alike
+                    dt, status, last[key] = clients[key].timed("GET", path)
+                    if status != 200:
+                        raise RuntimeError(f"GET {path} -> {status}: {str(last[key])[:300]}")
+                    if k >= o.warmup:
+                        durations[key].append(dt)
             for key, (who, path) in queries.items():
-                client = env.client(who)
-                stats, body = timed_calls(client, "GET", path, o.inbox_samples, o.warmup)
-                client.close()
-                result[key] = {"user": who, "path": path, "total": body["total"], "items": len(body["items"]),
-                               **stats}
+                clients[key].close()
+                body, stats = last[key], summary_ms(durations[key])
+                result[key] = {"user": who, "path": path, "total": body["total"],
+                               "total_exact": body.get("total_exact"), "items": len(body["items"]), **stats}
                 bench.log(f"    {backend} {key}: p50 {stats['p50_ms']} ms, p95 {stats['p95_ms']} ms "
                           f"(total {body['total']})")
             out["backends"][backend] = result

@@ -388,7 +388,10 @@ SPEC: dict[str, Any] = {
                 "instructions": {"type": "string", "nullable": True},
                 "actions": {"type": "array", "items": {"type": "string"}}}}]},
             "TaskList": {"type": "object", "properties": {
-                "items": {"type": "array", "items": REF("Task")}, "total": {"type": "integer"}}},
+                "items": {"type": "array", "items": REF("Task")},
+                "total": {"type": "integer", "description": "how many match; counting stops at 1,000"},
+                "total_exact": {"type": "boolean", "description": "false: at least `total` match"},
+                "limit": {"type": "integer"}, "offset": {"type": "integer"}}},
         },
     },
 }
