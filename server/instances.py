@@ -198,8 +198,6 @@ def _current_stage(definition: ProcessDefinition, snapshot: Snapshot) -> tuple[s
         code = min(snapshot.open_stages, key=lambda c: order.index(c) if c in order else len(order))
     elif snapshot.last_stage:
         code = snapshot.last_stage
-    if snapshot.completed:
-        code = code or None
     return code, labels.get(code) if code else None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from server.api import api_bp, json_body
@@ -66,6 +66,4 @@ def patch_me() -> Any:
         me(session).locale = locale
         return {"locale": locale}
 
-    result = write(change)
-    current_user.locale = locale
-    return jsonify(result)
+    return jsonify(write(change))
