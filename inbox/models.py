@@ -33,6 +33,8 @@ class Task(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     engine_task_id: Mapped[str] = mapped_column(String(36), unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    # The detached body (``instance_part``) the task belongs to; None: the main workflow.
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("instance_part.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(128))
     element_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(300))

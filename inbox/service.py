@@ -19,8 +19,16 @@ from sqlalchemy.orm import Session, joinedload
 
 from inbox.models import COMPLETED, OPEN, Task, TaskCandidate
 from server import audit, clock
+from server.engine import EngineError
 from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from server.instances import advance_and_save, load_run, lock_instance
+from server.instances import (
+    advance_and_save,
+    advance_part_and_save,
+    load_part,
+    load_part_run,
+    load_run,
+    lock_instance,
+)
 from server.models import OrgUnit, Person, Position, ProcessInstance
 from server.org import active_position_filter, holds_any, person_by_username, visible_unit_filter
 
@@ -490,8 +498,12 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     if instance.state != "running":
         raise Conflict("the process has already ended")
     _run_completion_hooks(session, task, person, data, confidential)
-    run = load_run(instance)
-    run.complete(task.engine_task_id, data)
+    part = load_part(session, task.part_id) if task.part_id is not None else None
+    run = load_run(instance) if part is None else load_part_run(instance, part)
+    try:
+        run.complete(task.engine_task_id, data)
+    except EngineError as exc:
+        raise Conflict(f"the process does not wait for this task any more: {exc}") from exc
     now = clock.now()
     task.state = COMPLETED
     task.completed_at = now
@@ -505,7 +517,10 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     extra: dict[str, Any] = {"confidential_fields": sorted(confidential)} if confidential else {}
     audit.record(session, "task.completed", actor=person, instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id, data=data, **extra)
-    advance_and_save(session, instance, instance.definition, run, person)
+    if part is None:
+        advance_and_save(session, instance, instance.definition, run, person)
+    else:
+        advance_part_and_save(session, instance, instance.definition, part, run, person)
     return {"task": task_summary(task), "instance": {"id": instance.id, "state": instance.state,
                                                      "stage": instance.stage}}
 

@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -30,15 +31,19 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as _SubWorkflowMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask as _SpiffSubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 
 from server import clock
@@ -122,7 +127,14 @@ class TimerWait:
 
 @dataclass
 class Snapshot:
-    """The result of running an instance until it waits."""
+    """The result of running an instance, or one part of it, until it waits.
+
+    ``part`` is None for the instance's main workflow; for a detached body (see
+    ``_DetachedBody``) it is the engine task id the body stands for in the main
+    workflow, ``spec_name`` the body's process spec, and ``result`` its data once
+    ``completed``. A main snapshot lists the parts its step started
+    (``new_parts``, each already run until it waits) and the parts it cancelled.
+    """
 
     state: str
     completed: bool
@@ -131,6 +143,12 @@ class Snapshot:
     timers: list[TimerWait]
     open_stages: list[str] = field(default_factory=list)
     last_stage: str | None = None
+    part: str | None = None
+    spec_name: str | None = None
+    result: dict[str, Any] | None = None
+    new_parts: list[Snapshot] = field(default_factory=list)
+    cancelled_parts: list[str] = field(default_factory=list)
+    parts_running: int = 0
 
 
 # -- serialization ---------------------------------------------------------------------------
@@ -203,6 +221,7 @@ class _SpecCache:
         dct = json.loads(spec_json())
         spec = _FULL.registry.restore(dct["spec"])
         subs = {k: _FULL.registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+        _detach_bodies(spec, subs)
         with self._lock:
             self._items[key] = (spec, subs)
             if len(self._items) > self._size:
@@ -211,6 +230,86 @@ class _SpecCache:
 
 
 _SPECS = _SpecCache()
+
+
+# -- detached multi-instance bodies ------------------------------------------------------------
+#
+# Inline, SpiffWorkflow keeps the subprocess of every instance of a multi-instance subprocess
+# inside the one workflow: a branch of 50 members carries 50 pledge bodies (~500 tasks), and a
+# click on one of them loads, walks and saves all 50. Detached, the multi-instance child task
+# waits (STARTED) in its workflow while its body runs as a workflow of its own, a *part*, that
+# the server keeps in a row of its own: a step inside a body costs what that body holds. When
+# the body ends, ``Run.finish_part`` hands its data back and the child completes exactly as it
+# would inline (data copied back, the multi-instance merge, the flow moves on).
+
+PART_KEY = "vanguard_part"
+"""Internal data of a detached child task: ``running`` while its body runs, then ``done``."""
+
+
+class _DetachedBody(_SpiffSubWorkflowTask):
+    """The child of a multi-instance subprocess whose body runs as a separate part.
+
+    Only a workflow that collects parts (a main workflow held by ``Run``) detaches; anywhere
+    else (inside a part, or an instance whose body was started inline before) the body runs
+    inline as SpiffWorkflow would run it.
+    """
+
+    def _update_hook(self, my_task: Any) -> Any:
+        top = my_task.workflow.top_workflow
+        starting: list[Any] | None = getattr(top, "_vanguard_starting", None)
+        status = my_task.internal_data.get(PART_KEY)
+        if status is None and (starting is None or top.subprocesses.get(my_task.id) is not None):
+            return super()._update_hook(my_task)
+        if status is None and starting is not None:
+            # What the inline start does before it copies the data in: inherit it, run the preScript.
+            super(_SubWorkflowMixin, self)._update_hook(my_task)
+            my_task.internal_data[PART_KEY] = "running"
+            my_task._set_state(TaskState.STARTED)
+            starting.append(my_task)
+            return None
+        return status == "done"
+
+
+def _self_contained(body: Any, subs: dict[str, Any], seen: frozenset[str] = frozenset()) -> bool:
+    """True if a body cannot reach the rest of its process, so running it apart changes nothing.
+
+    A body that throws or catches any event (message, signal, error, escalation, timer, terminate...),
+    reads or writes a data object, or holds a transaction or event subprocess stays inline.
+    """
+    for ts in body.task_specs.values():
+        event = getattr(ts, "event_definition", None)
+        if event is not None and not isinstance(event, NoneEventDefinition):
+            return False
+        if getattr(ts, "data_input_associations", None) or getattr(ts, "data_output_associations", None):
+            return False
+        if isinstance(ts, _SubWorkflowMixin):
+            if type(ts) not in (_SpiffSubWorkflowTask, _DetachedBody) or ts.spec in seen:
+                return False
+            nested = subs.get(ts.spec)
+            if nested is None or not _self_contained(nested, subs, seen | {ts.spec}):
+                return False
+    return True
+
+
+def _detach_bodies(spec: Any, subs: dict[str, Any]) -> None:
+    """Mark every self-contained multi-instance subprocess of a freshly restored spec as detached."""
+    for wf_spec in [spec, *[s for s in subs.values() if s is not None]]:
+        for ts in list(wf_spec.task_specs.values()):
+            if not isinstance(ts, MultiInstanceTask):
+                continue
+            child = wf_spec.task_specs.get(ts.task_spec)
+            if type(child) is _SpiffSubWorkflowTask and subs.get(child.spec) is not None \
+                    and _self_contained(subs[child.spec], subs, frozenset({child.spec})):
+                child.__class__ = _DetachedBody
+
+
+def detached_elements(spec_key: str, spec_json: Callable[[], str]) -> list[str]:
+    """The element ids of the multi-instance subprocesses whose bodies run as parts."""
+    spec, subs = _SPECS.get(spec_key, spec_json)
+    return sorted({
+        ts.bpmn_id for wf_spec in [spec, *[s for s in subs.values() if s is not None]]
+        for ts in wf_spec.task_specs.values() if isinstance(ts, _DetachedBody)
+    })
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -597,10 +696,20 @@ def element_properties(spec_key: str, spec_json: Callable[[], str], element_id: 
 
 
 class Run:
-    """One instance held in memory for the length of one use case."""
+    """One instance, or one detached part of it, held in memory for the length of one use case.
 
-    def __init__(self, workflow: BpmnWorkflow):
+    A main run (``start``, ``load``) detaches self-contained multi-instance bodies as parts;
+    a part run (``load_part``, or a part its main started) runs everything inline.
+    """
+
+    def __init__(self, workflow: BpmnWorkflow, calendar: CalendarSource = None, *,
+                 part: str | None = None, spec_name: str | None = None, detach: bool = True):
         self._wf = workflow
+        self._calendar = calendar
+        self.part = part
+        self.spec_name = spec_name
+        if part is None and detach:
+            workflow._vanguard_starting = []
 
     @classmethod
     def start(
@@ -611,9 +720,11 @@ class Run:
         *,
         calendar: CalendarSource = None,
         fire_start_timers: bool = False,
+        detach: bool = True,
     ) -> Run:
         """``fire_start_timers``: a timer start event counts as fired (its schedule started
-        this instance), so a start cycle runs the process once instead of once per period."""
+        this instance), so a start cycle runs the process once instead of once per period.
+        ``detach=False`` runs every body inline, as plain SpiffWorkflow does."""
         spec, subs = _SPECS.get(spec_key, spec_json)
         wf = BpmnWorkflow(spec, subs, script_engine=_script_engine(calendar))
         wf.data.update(data)
@@ -628,7 +739,7 @@ class Run:
                     task._set_internal_data(event_value={"cycles": 1, "next": _LONG_AGO, "duration": 0.0})
                 elif task.task_spec in starts and isinstance(event, TimerEventDefinition):
                     task._set_internal_data(event_fired=True)
-        return cls(wf)
+        return cls(wf, calendar, detach=detach)
 
     @classmethod
     def load(
@@ -638,18 +749,49 @@ class Run:
         state: str,
         *,
         calendar: CalendarSource = None,
+        detach: bool = True,
     ) -> Run:
         spec, subs = _SPECS.get(spec_key, spec_json)
-        dct = json.loads(state)
-        dct.pop(_SPECLESS.VERSION_KEY, None)
-        dct["spec"] = spec
-        dct["subprocess_specs"] = subs
-        wf = _SPECLESS.from_dict(dct)
-        wf.script_engine = _script_engine(calendar)
-        return cls(wf)
+        return cls(_restore(spec, subs, state, calendar), calendar, detach=detach)
 
-    def advance(self) -> Snapshot:
-        """Run every automatic step, then report what waits for people and clocks."""
+    @classmethod
+    def load_part(
+        cls,
+        spec_key: str,
+        spec_json: Callable[[], str],
+        part: str,
+        spec_name: str,
+        state: str,
+        *,
+        calendar: CalendarSource = None,
+    ) -> Run:
+        """One detached body, as saved from a part snapshot (``part``, ``spec_name``, ``state``)."""
+        _spec, subs = _SPECS.get(spec_key, spec_json)
+        body = subs.get(spec_name)
+        if body is None:
+            raise EngineError(f"the process has no subprocess '{spec_name}'", None)
+        return cls(_restore(body, subs, state, calendar), calendar, part=part, spec_name=spec_name)
+
+    def _begin_part(self, task: Any) -> Run:
+        """A detached body's workflow, its start holding the child task's data (as inline)."""
+        spec_name = task.task_spec.spec
+        subs = self._wf.subprocess_specs
+        wf = BpmnWorkflow(subs[spec_name], subs, script_engine=_script_engine(self._calendar))
+        for ready in wf.get_tasks(state=TaskState.READY):
+            ready.set_data(**deepcopy(task.data))
+        return Run(wf, self._calendar, part=str(task.id), spec_name=spec_name)
+
+    def finish_part(self, part: str, result: dict[str, Any]) -> None:
+        """A detached body has ended with ``result``: its child task takes the data and moves on
+        at the next ``advance``, as an inline subprocess's task does when its subprocess ends."""
+        task = self._wf.get_task_from_id(UUID(part))
+        if task is None or task.state != TaskState.STARTED or task.internal_data.get(PART_KEY) != "running":
+            raise EngineError("the process is not waiting for this part", None)
+        task.data = deepcopy(result)
+        task.internal_data[PART_KEY] = "done"
+        task.task_spec._update(task)
+
+    def _steps(self) -> None:
         try:
             self._wf.do_engine_steps()
             self._wf.refresh_timers()
@@ -657,7 +799,44 @@ class Run:
         except WorkflowException as exc:
             spec = getattr(exc, "task_spec", None)
             raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
-        return self.snapshot()
+
+    def advance(self) -> Snapshot:
+        """Run every automatic step, then report what waits for people and clocks.
+
+        A main run also starts the parts its step detached, runs each until it waits, and
+        takes back at once those that end without waiting for anyone.
+        """
+        if not hasattr(self._wf, "_vanguard_starting"):
+            self._steps()
+            return self.snapshot()
+        before = self._running_parts()
+        started: list[Snapshot] = []
+        while True:
+            self._steps()
+            starting = list(self._wf._vanguard_starting)
+            self._wf._vanguard_starting.clear()
+            ended = False
+            for task in starting:
+                part = self._begin_part(task).advance()
+                if part.completed:
+                    self.finish_part(str(task.id), part.result or {})
+                    ended = True
+                else:
+                    started.append(part)
+            if not ended:
+                break
+        snapshot = self.snapshot()
+        running = self._running_parts()
+        # A body whose task left the tree, or was cancelled, was withdrawn by the main workflow
+        # (an interrupting boundary event, a completion condition): SpiffWorkflow drops such
+        # children without telling their spec, so the difference is the only witness.
+        snapshot.new_parts = [p for p in started if p.part in running]
+        snapshot.cancelled_parts = sorted((before | {str(p.part) for p in started}) - running)
+        return snapshot
+
+    def _running_parts(self) -> set[str]:
+        return {str(t.id) for t in self._wf.get_tasks(state=TaskState.STARTED)
+                if t.internal_data.get(PART_KEY) == "running"}
 
     def waiting_timers(self) -> list[TimerWait]:
         timers = []
@@ -695,8 +874,11 @@ class Run:
         human = []
         open_stages = []
         timers = []
+        parts_running = 0
         for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.STARTED):
             ts = task.task_spec
+            if task.state == TaskState.STARTED and task.internal_data.get(PART_KEY) == "running":
+                parts_running += 1
             props = _properties(ts)
             if props.get("stage"):
                 open_stages.append(props["stage"])
@@ -725,14 +907,22 @@ class Run:
                 props = _properties(task.task_spec)
                 if props.get("stage"):
                     last_stage = props["stage"]
+        completed = self._wf.is_completed()
+        result = None
+        if completed and self.part is not None and self._wf.last_task is not None:
+            result = deepcopy(self._wf.last_task.data)
         return Snapshot(
             state=self.dump(),
-            completed=self._wf.is_completed(),
+            completed=completed,
             data=dict(self._wf.data),
             human_tasks=human,
             timers=timers,
             open_stages=open_stages,
             last_stage=last_stage,
+            part=self.part,
+            spec_name=self.spec_name,
+            result=result,
+            parts_running=parts_running,
         )
 
     def complete(self, engine_task_id: str, data: dict[str, Any]) -> None:
@@ -755,6 +945,16 @@ class Run:
                 return json.dumps(dct, cls=_SPECLESS._encoder_cls, ensure_ascii=False)
             finally:
                 registry._encoder_mode = False
+
+
+def _restore(spec: Any, subs: dict[str, Any], state: str, calendar: CalendarSource) -> BpmnWorkflow:
+    dct = json.loads(state)
+    dct.pop(_SPECLESS.VERSION_KEY, None)
+    dct["spec"] = spec
+    dct["subprocess_specs"] = subs
+    wf: BpmnWorkflow = _SPECLESS.from_dict(dct)
+    wf.script_engine = _script_engine(calendar)
+    return wf
 
 
 def _timer_due(event: TimerEventDefinition, task: Any) -> datetime | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import CANCELLED, OPEN, Task, TaskCandidate
@@ -20,7 +20,16 @@ from server.definitions import get_latest
 from server.due import DueExpressionError, resolve_due
 from server.engine import EngineError, HumanTask, Run, Snapshot, lane_role_expression
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.models import OrgUnit, Person, ProcessDefinition, ProcessInstance
+from server.models import (
+    PART_CANCELLED,
+    PART_COMPLETED,
+    PART_RUNNING,
+    InstancePart,
+    OrgUnit,
+    Person,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from server.org import (
     can_see_unit,
     holds_any,
@@ -94,7 +103,11 @@ def check_may_start(session: Session, actor: Person, definition: ProcessDefiniti
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
-    """Load an instance for writing; other writers wait (PostgreSQL row lock)."""
+    """Load an instance for writing; other writers wait (PostgreSQL row lock).
+
+    The main workflow's state is not read here (a step in a part never needs it);
+    ``load_run`` reads it when it is.
+    """
     instance = session.scalar(
         select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
     )
@@ -103,45 +116,55 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     return instance
 
 
-def load_run(instance: ProcessInstance) -> Run:
-    definition = instance.definition
+def _calendar_of(instance: ProcessInstance) -> Any:
     session = object_session(instance)
-    calendar = (lambda: calendar_for(session)) if session is not None else None
+    return (lambda: calendar_for(session)) if session is not None else None
+
+
+def load_run(instance: ProcessInstance) -> Run:
+    """The instance's main workflow."""
+    definition = instance.definition
     return Run.load(_spec_key(definition), lambda: definition.spec_json, instance.engine_state,
-                    calendar=calendar)
+                    calendar=_calendar_of(instance))
+
+
+def load_part(session: Session, part_id: int) -> InstancePart:
+    part = session.scalar(
+        select(InstancePart).options(undefer(InstancePart.engine_state)).where(InstancePart.id == part_id)
+    )
+    if part is None:
+        raise NotFound(f"instance part {part_id} does not exist")
+    return part
+
+
+def load_part_run(instance: ProcessInstance, part: InstancePart) -> Run:
+    """One detached body of the instance (the instance row must be locked by the caller)."""
+    if part.state != PART_RUNNING:
+        raise Conflict("this part of the process has already ended")
+    definition = instance.definition
+    return Run.load_part(_spec_key(definition), lambda: definition.spec_json, part.engine_task_id,
+                         part.spec_name, part.engine_state, calendar=_calendar_of(instance))
 
 
 def _spec_key(definition: ProcessDefinition) -> str:
     return f"{definition.id}:{definition.checksum}"
 
 
-def advance_and_save(
-    session: Session,
-    instance: ProcessInstance,
-    definition: ProcessDefinition,
-    run: Run,
-    actor: Person | None,
-) -> Snapshot:
+def _advance(run: Run) -> Snapshot:
     try:
-        snapshot = run.advance()
+        return run.advance()
     except EngineError as exc:
         where = f" at element '{exc.element_id}'" if exc.element_id else ""
         raise Invalid(
             f"the process cannot continue{where}: {exc}",
             [{"element_id": exc.element_id, "message": str(exc)}],
         ) from exc
-    now = clock.now()
+
+
+def _write_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+    """One version-checked UPDATE of the instance row; the loaded object takes the values."""
     old_version = instance.lock_version
-    stage, stage_label = _current_stage(definition, snapshot)
-    values: dict[str, Any] = {
-        "engine_state": snapshot.state,
-        "stage": stage,
-        "stage_label": stage_label,
-        "updated_at": now,
-        "lock_version": old_version + 1,
-    }
-    if snapshot.completed and instance.state != "completed":
-        values.update(state="completed", completed_at=now)
+    values = {**values, "updated_at": clock.now(), "lock_version": old_version + 1}
     result = session.execute(
         update(ProcessInstance)
         .where(ProcessInstance.id == instance.id, ProcessInstance.lock_version == old_version)
@@ -154,15 +177,134 @@ def advance_and_save(
         # The row already holds these values: record them as loaded, not as changes, or the
         # next flush writes the whole engine state a second time.
         set_committed_value(instance, key, value)
-    _sync_tasks(session, instance, definition, snapshot, actor)
+
+
+def advance_and_save(
+    session: Session,
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    run: Run,
+    actor: Person | None,
+) -> Snapshot:
+    """Step the main workflow and save it with its stage, its open tasks and the parts it started."""
+    snapshot = _advance(run)
+    main_stage = _earliest(definition, snapshot.open_stages)
+    new_parts = _start_parts(session, instance, definition, snapshot, actor)
+    if snapshot.cancelled_parts:
+        _cancel_parts(session, instance, snapshot.cancelled_parts, actor)
+    stage = _combined_stage(session, definition, instance, main_stage, running_parts=bool(snapshot.parts_running))
+    if stage is None and not snapshot.open_stages:
+        stage = snapshot.last_stage
+    values: dict[str, Any] = {
+        "engine_state": snapshot.state,
+        "stage": stage,
+        "stage_label": _label(definition, stage),
+        "main_stage": main_stage,
+    }
+    if snapshot.completed and instance.state != "completed":
+        values.update(state="completed", completed_at=clock.now())
+    _write_instance(session, instance, values)
+    _sync_tasks(session, instance, definition, snapshot, actor, None)
+    for part, part_snapshot in new_parts:
+        _sync_tasks(session, instance, definition, part_snapshot, actor, part, existing={})
     if snapshot.completed:
         audit.record(session, "instance.completed", actor=actor, instance_id=instance.id)
     on_saved(session, instance, snapshot)
     return snapshot
 
 
+def advance_part_and_save(
+    session: Session,
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    part: InstancePart,
+    run: Run,
+    actor: Person | None,
+) -> Snapshot:
+    """Step one detached body and save it; when it ends, its main workflow takes its result and
+    is stepped and saved too (``advance_and_save``), all in the caller's transaction."""
+    snapshot = _advance(run)
+    part_stage = _earliest(definition, snapshot.open_stages)
+    changed = part_stage != part.stage
+    part.engine_state = snapshot.state
+    part.updated_at = clock.now()
+    if snapshot.completed:
+        part.state = PART_COMPLETED
+        part.stage = None
+        _sync_tasks(session, instance, definition, snapshot, actor, part)
+        on_saved(session, instance, snapshot)
+        main = load_run(instance)
+        try:
+            main.finish_part(part.engine_task_id, snapshot.result or {})
+        except EngineError as exc:
+            raise Conflict(f"the process cannot take back this part: {exc}") from exc
+        advance_and_save(session, instance, definition, main, actor)
+        return snapshot
+    part.stage = part_stage
+    values: dict[str, Any] = {}
+    if changed:
+        stage = _combined_stage(session, definition, instance, instance.main_stage, running_parts=True)
+        values = {"stage": stage, "stage_label": _label(definition, stage)}
+    _write_instance(session, instance, values)
+    _sync_tasks(session, instance, definition, snapshot, actor, part)
+    on_saved(session, instance, snapshot)
+    return snapshot
+
+
+def _start_parts(session: Session, instance: ProcessInstance, definition: ProcessDefinition,
+                 snapshot: Snapshot, actor: Person | None) -> list[tuple[InstancePart, Snapshot]]:
+    """A row for every part the main step started (their tasks are written with the main's)."""
+    if not snapshot.new_parts:
+        return []
+    now = clock.now()
+    rows = []
+    for part_snapshot in snapshot.new_parts:
+        assert part_snapshot.part is not None and part_snapshot.spec_name is not None
+        row = InstancePart(
+            instance_id=instance.id, engine_task_id=part_snapshot.part, spec_name=part_snapshot.spec_name,
+            state=PART_RUNNING, stage=_earliest(definition, part_snapshot.open_stages),
+            engine_state=part_snapshot.state, created_at=now, updated_at=now,
+        )
+        session.add(row)
+        rows.append((row, part_snapshot))
+    session.flush()
+    return rows
+
+
+def _cancel_parts(session: Session, instance: ProcessInstance, engine_task_ids: list[str],
+                  actor: Person | None) -> None:
+    """The main workflow withdrew these bodies (a boundary event, a completion condition)."""
+    from server.timers import cancel_task_jobs
+
+    parts = session.scalars(
+        select(InstancePart).where(InstancePart.instance_id == instance.id,
+                                   InstancePart.engine_task_id.in_(engine_task_ids),
+                                   InstancePart.state == PART_RUNNING)
+    ).all()
+    if not parts:
+        return
+    now = clock.now()
+    part_ids = [p.id for p in parts]
+    for part in parts:
+        part.state = PART_CANCELLED
+        part.stage = None
+        part.updated_at = now
+    tasks = session.scalars(select(Task).where(Task.part_id.in_(part_ids), Task.state == OPEN)).all()
+    for task in tasks:
+        task.state = CANCELLED
+        task.completed_at = now
+        audit.record(session, "task.cancelled", actor=actor, instance_id=instance.id, task_id=task.id,
+                     element_id=task.element_id)
+    cancel_task_jobs(session, [t.id for t in tasks])
+    session.flush()
+
+
 def on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    """Hook for what must follow every save (timers, parent roll-ups); extended elsewhere."""
+    """Hook for what must follow every save (timers, parent roll-ups); extended elsewhere.
+
+    A save of one detached body alone passes that body's snapshot (``snapshot.part`` set);
+    a hook that looks at the whole instance leaves those alone.
+    """
     for hook in _SAVE_HOOKS:
         hook(session, instance, snapshot)
 
@@ -190,15 +332,36 @@ def register_start_hook(process_key: str, hook: Any) -> None:
         hooks.append(hook)
 
 
-def _current_stage(definition: ProcessDefinition, snapshot: Snapshot) -> tuple[str | None, str | None]:
-    order = [s["code"] for s in definition.stages]
-    labels = {s["code"]: s["label"] for s in definition.stages}
-    code = None
-    if snapshot.open_stages:
-        code = min(snapshot.open_stages, key=lambda c: order.index(c) if c in order else len(order))
-    elif snapshot.last_stage:
-        code = snapshot.last_stage
-    return code, labels.get(code) if code else None
+def _order(definition: ProcessDefinition) -> dict[str, int]:
+    return {s["code"]: i for i, s in enumerate(definition.stages)}
+
+
+def _earliest(definition: ProcessDefinition, codes: Any) -> str | None:
+    """The earliest of some stage codes in the process's order (unknown codes last)."""
+    present = [c for c in codes if c]
+    if not present:
+        return None
+    order = _order(definition)
+    return min(present, key=lambda c: order.get(c, len(order)))
+
+
+def _label(definition: ProcessDefinition, code: str | None) -> str | None:
+    if not code:
+        return None
+    return next((s["label"] for s in definition.stages if s["code"] == code), None)
+
+
+def _combined_stage(session: Session, definition: ProcessDefinition, instance: ProcessInstance,
+                    main_stage: str | None, *, running_parts: bool) -> str | None:
+    """The instance's stage: the earliest open in its main workflow or in any running part."""
+    if not running_parts:
+        return main_stage
+    part_stages = session.scalars(
+        select(InstancePart.stage).distinct().where(
+            InstancePart.instance_id == instance.id, InstancePart.state == PART_RUNNING,
+            InstancePart.stage.is_not(None))
+    ).all()
+    return _earliest(definition, [main_stage, *part_stages])
 
 
 def _sync_tasks(
@@ -207,11 +370,16 @@ def _sync_tasks(
     definition: ProcessDefinition,
     snapshot: Snapshot,
     actor: Person | None,
+    part: InstancePart | None,
+    existing: dict[str, Task] | None = None,
 ) -> None:
-    existing = {
-        t.engine_task_id: t
-        for t in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == OPEN))
-    }
+    """Make the open task rows of the main workflow, or of one part, match its ready tasks."""
+    if existing is None:
+        scope = Task.part_id.is_(None) if part is None else Task.part_id == part.id
+        existing = {
+            t.engine_task_id: t
+            for t in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == OPEN, scope))
+        }
     ready_ids = {h.engine_task_id for h in snapshot.human_tasks}
     now = clock.now()
     for engine_id, task in existing.items():
@@ -228,7 +396,7 @@ def _sync_tasks(
             if task.data != data:
                 task.data = data
             continue
-        _create_task(session, instance, definition, unit, human, now)
+        _create_task(session, instance, definition, unit, human, now, part)
 
 
 def _public_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +410,7 @@ def _create_task(
     unit: OrgUnit,
     human: HumanTask,
     now: Any,
+    part: InstancePart | None = None,
 ) -> Task:
     props = human.properties
     stage = props.get("stage") or instance.stage
@@ -250,6 +419,7 @@ def _create_task(
     task = Task(
         engine_task_id=human.engine_task_id,
         instance_id=instance.id,
+        part_id=part.id if part is not None else None,
         process_key=definition.key,
         element_id=human.element_id,
         name=human.name,

@@ -127,18 +127,53 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(String(16), default="running")
     stage: Mapped[str | None] = mapped_column(String(64))
     stage_label: Mapped[str | None] = mapped_column(String(200))
+    # The earliest stage open in the main workflow alone: with the parts' stages it gives
+    # ``stage`` when only a part was stepped.
+    main_stage: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(300))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
-    engine_state: Mapped[str] = mapped_column(Text)
+    # Deferred: a step inside a detached part never reads the main workflow's state.
+    engine_state: Mapped[str] = mapped_column(Text, deferred=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
 
     definition: Mapped[ProcessDefinition] = relationship()
     org_unit: Mapped[OrgUnit] = relationship()
     started_by: Mapped[Person | None] = relationship()
+
+
+PART_RUNNING = "running"
+PART_COMPLETED = "completed"
+PART_CANCELLED = "cancelled"
+
+
+class InstancePart(Base):
+    """One detached multi-instance body of an instance (``server.engine._DetachedBody``).
+
+    ``engine_task_id`` is the task the body stands for in the instance's main workflow;
+    ``engine_state`` the body's own serialized workflow; ``stage`` the earliest stage with
+    an open task in it, from which the instance's stage is worked out with the main
+    workflow's. Writers lock the instance row first, so a part needs no version of its own.
+    """
+
+    __tablename__ = "instance_part"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "engine_task_id"),
+        Index("ix_instance_part_instance_state", "instance_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    spec_name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default=PART_RUNNING)
+    stage: Mapped[str | None] = mapped_column(String(64))
+    engine_state: Mapped[str] = mapped_column(Text, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

@@ -31,7 +31,7 @@ from inbox.models import CANCELLED, COMPLETED, OPEN, Task
 from server import audit, clock
 from server.engine import BPMN_NS
 from server.errors import Forbidden, NotFound
-from server.models import OrgUnit, Person, Position, ProcessDefinition, ProcessInstance
+from server.models import InstancePart, OrgUnit, Person, Position, ProcessDefinition, ProcessInstance
 from server.org import active_position_filter, unit_by_ref, unit_dict
 
 MONITOR_ROLE = "org_admin"
@@ -138,7 +138,15 @@ def instance_view(session: Session, person: Person, instance_id: int) -> dict[st
 
     elements: dict[str, dict[str, Any]] = {}
     known = _bpmn_ids(definition.bpmn_xml)
-    for element_id, state in _engine_states(instance.engine_state).items():
+    states = _engine_states(instance.engine_state)
+    part_states = session.scalars(
+        select(InstancePart.engine_state).where(InstancePart.instance_id == instance.id)
+    ).all()
+    for part_state in part_states:  # detached bodies: active anywhere is active
+        for element_id, state in _engine_states(part_state).items():
+            if states.get(element_id) != "active":
+                states[element_id] = state
+    for element_id, state in states.items():
         if element_id in known:
             elements[element_id] = {"state": state, "tasks": []}
     by_element: dict[str, list[Task]] = {}

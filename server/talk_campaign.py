@@ -24,8 +24,8 @@ CHECKED = "talk.appraisal_checked"
 
 
 def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    if instance.definition.key != CAMPAIGN_BRANCH_KEY:
-        return
+    if snapshot.part is not None or instance.definition.key != CAMPAIGN_BRANCH_KEY:
+        return  # appraisals are published by the branch's main workflow
     try:
         from server.campaign import appraisal_results
         from server.campaign_models import CampaignBranch

@@ -41,6 +41,7 @@ from server.models import (
     JOB_FAILED,
     JOB_FIRED,
     JOB_WAITING,
+    InstancePart,
     ProcessInstance,
     TimerJob,
 )
@@ -85,20 +86,42 @@ def due_key(task_id: int) -> str:
 
 
 def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    """Make the instance's waiting rows match what its engine state and inbox wait for.
+    """Make the waiting rows of what was saved match what its engine state and inbox wait for.
 
-    One query in the usual case (the instance's waiting rows); open tasks are known from
-    the snapshot, whose ready human tasks are exactly the instance's open inbox rows.
+    One query in the usual case: the waiting rows of the main workflow's timers and tasks,
+    or of one detached part's tasks (``snapshot.part``); the open tasks are known from the
+    snapshot, whose ready human tasks are exactly the open inbox rows of what it covers.
     """
-    running = instance.state == "running" and not snapshot.completed
-    waiting = session.scalars(
-        select(TimerJob).where(TimerJob.instance_id == instance.id, TimerJob.state == JOB_WAITING,
-                               TimerJob.kind.in_((BPMN_TIMER, TASK_DUE, REMINDER)))
-    ).all()
-    _sync_bpmn_timers(session, instance, snapshot if running else None,
+    kinds = (BPMN_TIMER, TASK_DUE, REMINDER)
+    if snapshot.part is None:
+        running = instance.state == "running" and not snapshot.completed
+        stmt = (select(TimerJob).outerjoin(Task, Task.id == TimerJob.task_id)
+                .where(TimerJob.instance_id == instance.id, TimerJob.state == JOB_WAITING,
+                       TimerJob.kind.in_(kinds), Task.part_id.is_(None)))
+        ready = [h.engine_task_id for h in snapshot.human_tasks]
+        ready += [h.engine_task_id for p in snapshot.new_parts for h in p.human_tasks]
+    else:
+        running = instance.state == "running" and not snapshot.completed
+        part_id = (select(InstancePart.id)
+                   .where(InstancePart.instance_id == instance.id, InstancePart.engine_task_id == snapshot.part)
+                   .scalar_subquery())
+        stmt = (select(TimerJob).join(Task, Task.id == TimerJob.task_id)
+                .where(Task.part_id == part_id, TimerJob.state == JOB_WAITING, TimerJob.kind.in_(kinds)))
+        ready = [h.engine_task_id for h in snapshot.human_tasks]
+    waiting = session.scalars(stmt).all()
+    _sync_bpmn_timers(session, instance, snapshot if running and snapshot.part is None else None,
                       [job for job in waiting if job.kind == BPMN_TIMER])
-    _sync_due_dates(session, instance, snapshot if running else None,
+    _sync_due_dates(session, instance, set(ready) if running else set(),
                     [job for job in waiting if job.kind != BPMN_TIMER])
+
+
+def cancel_task_jobs(session: Session, task_ids: list[int]) -> None:
+    """The tasks were withdrawn: none of their due dates or reminders fires."""
+    if task_ids:
+        session.execute(
+            update(TimerJob).where(TimerJob.task_id.in_(task_ids), TimerJob.state == JOB_WAITING)
+            .values(state=JOB_CANCELLED).execution_options(synchronize_session="fetch")
+        )
 
 
 def _sync_bpmn_timers(session: Session, instance: ProcessInstance, snapshot: Snapshot | None,
@@ -134,9 +157,7 @@ def _sync_bpmn_timers(session: Session, instance: ProcessInstance, snapshot: Sna
         old.state, old.due_at, old.attempts, old.last_error = JOB_WAITING, wait.due_at, 0, None
 
 
-def _sync_due_dates(session: Session, instance: ProcessInstance, snapshot: Snapshot | None,
-                    rows: list[TimerJob]) -> None:
-    ready = {h.engine_task_id for h in snapshot.human_tasks} if snapshot else set()
+def _sync_due_dates(session: Session, instance: ProcessInstance, ready: set[str], rows: list[TimerJob]) -> None:
     covered = set()
     for job in rows:
         if job.engine_task_id in ready:
