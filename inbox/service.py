@@ -15,22 +15,16 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from sqlalchemy import Select, and_, bindparam, false, func, or_, select, union_all, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from inbox.models import COMPLETED, OPEN, Task, TaskCandidate
 from server import audit, clock
 from server.engine import EngineError
 from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from server.instances import (
-    advance_and_save,
-    advance_part_and_save,
-    load_part,
-    load_part_run,
-    load_run,
-    lock_instance,
-)
-from server.models import OrgUnit, Person, Position, ProcessInstance
+from server.instances import advance_and_save, advance_part_and_save, load_part_run, load_run
+from server.models import InstancePart, OrgUnit, Person, Position, ProcessInstance
 from server.org import active_position_filter, holds_any, person_by_username, visible_unit_filter
+from server.timers import cancel_task_jobs
 
 SCOPES = ("mine", "claimable", "all")
 # Each sort is a list of (column, descending); "due" lists tasks without a due date last.
@@ -478,28 +472,49 @@ def _run_completion_hooks(
         )
 
 
+def _lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessInstance, InstancePart | None]:
+    """The task, its instance (with definition and unit) and its part, in one locking query.
+
+    Task and instance rows are locked (PostgreSQL ``FOR UPDATE``; SQLite serialises writers);
+    the main workflow's state is not read: a step in a part never needs it.
+    """
+    row = session.execute(
+        select(Task, ProcessInstance, InstancePart)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .outerjoin(InstancePart, InstancePart.id == Task.part_id)
+        .options(joinedload(ProcessInstance.definition, innerjoin=True),
+                 joinedload(ProcessInstance.org_unit, innerjoin=True),
+                 undefer(InstancePart.engine_state))
+        .where(Task.id == task_id)
+        .with_for_update(of=[Task, ProcessInstance])
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"task {task_id} does not exist")
+    return row[0], row[1], row[2]
+
+
 def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("'data' must be a JSON object", [{"field": "data", "message": "must be an object"}])
-    task = _get(session, task_id, for_update=True)
+    task, instance, part = _lock_for_completion(session, task_id)
     if task.state != OPEN:
         raise Conflict("this task is already done")
     if task.assignee_id is not None and task.assignee_id != person.id:
         raise Conflict(f"this task is held by {task.assignee.display_name if task.assignee else 'someone else'}")
     if task.assignee_id is None and not _is_candidate(session, person, task):
         raise Forbidden("you do not hold the role this task is offered to")
-    # Lock (and read) the instance once, before its definition is needed: reading it through
-    # ``task.instance`` first would fetch the whole engine state twice.
-    instance = lock_instance(session, task.instance_id)
-    schema = instance.definition.forms.get(task.form) if task.form else None
+    definition = instance.definition
+    schema = definition.forms.get(task.form) if task.form else None
     validate_form(schema, data)
     data, confidential = split_confidential(schema, data)
 
     if instance.state != "running":
         raise Conflict("the process has already ended")
     _run_completion_hooks(session, task, person, data, confidential)
-    part = load_part(session, task.part_id) if task.part_id is not None else None
     run = load_run(instance) if part is None else load_part_run(instance, part)
+    # The open rows of what is stepped are the ready tasks of its saved state: the save
+    # needs to read back only those others than this one (usually none).
+    others_open = run.ready_task_ids() - {task.engine_task_id}
     try:
         run.complete(task.engine_task_id, data)
     except EngineError as exc:
@@ -513,14 +528,14 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
         task.claimed_at = now
     task.data = {**task.data, **data}
     task.lock_version += 1
-    session.flush()
+    cancel_task_jobs(session, [task.id])
     extra: dict[str, Any] = {"confidential_fields": sorted(confidential)} if confidential else {}
     audit.record(session, "task.completed", actor=person, instance_id=instance.id, task_id=task.id,
                  element_id=task.element_id, data=data, **extra)
     if part is None:
-        advance_and_save(session, instance, instance.definition, run, person)
+        advance_and_save(session, instance, definition, run, person, open_tasks=others_open)
     else:
-        advance_part_and_save(session, instance, instance.definition, part, run, person)
+        advance_part_and_save(session, instance, definition, part, run, person, open_tasks=others_open)
     return {"task": task_summary(task), "instance": {"id": instance.id, "state": instance.state,
                                                      "stage": instance.stage}}
 

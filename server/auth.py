@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_login import LoginManager, UserMixin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,4 +52,5 @@ def init_login(manager: LoginManager) -> None:
         person = db_session().get(Person, int(user_id))
         if person is None or not person.active:
             return None
+        g.login_person = person  # held for ``server.requests.me``: sessions keep rows only weakly
         return User(person)

@@ -308,14 +308,22 @@ def _people(session: Session, usernames: list[str]) -> dict[str, Person]:
     return {p.username: p for p in session.scalars(select(Person).where(Person.username.in_(usernames)))}
 
 
+def _member_id(c: Completion) -> int:
+    """The member a pledge task is about (its ``member``): often the person completing it."""
+    member = str(c.task.data.get("member"))
+    return c.person.id if c.person.username == member else person_by_username(c.session, member).id
+
+
 def _pledge_of(c: Completion) -> CampaignPledge:
-    member = person_by_username(c.session, str(c.task.data.get("member")))
+    member_id = _member_id(c)
     pledge = c.session.scalar(
         select(CampaignPledge).where(CampaignPledge.branch_instance_id == c.task.instance_id,
-                                     CampaignPledge.person_id == member.id)
+                                     CampaignPledge.person_id == member_id)
     )
     if pledge is None:
-        raise Conflict(f"{member.display_name} has no pledge on record in this branch")
+        member = c.session.get(Person, member_id)
+        raise Conflict(f"{member.display_name if member else c.task.data.get('member')} has no pledge on record "
+                       "in this branch")
     return pledge
 
 
@@ -340,9 +348,13 @@ def _mobilise(c: Completion) -> None:
 
 @handles(BRANCH, "DraftPledge")
 def _draft_pledge(c: Completion) -> None:
-    branch = branch_of(c.session, c.task.instance_id)
-    campaign = c.session.get(Campaign, branch.campaign_id)
-    assert campaign is not None
+    found = c.session.execute(
+        select(CampaignBranch, Campaign).join(Campaign, Campaign.instance_id == CampaignBranch.campaign_id)
+        .where(CampaignBranch.instance_id == c.task.instance_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"process instance {c.task.instance_id} is not a campaign branch")
+    branch, campaign = found
     deadline = _parse_date(c.data["deadline"], "deadline")
     last = date.fromisoformat(campaign.timetable["fulfil"])
     if deadline < today():
@@ -352,14 +364,14 @@ def _draft_pledge(c: Completion) -> None:
             f"the pledge must be fulfilled by the end of the fulfilment stage ({last.isoformat()})",
             [{"field": "deadline", "message": f"after {last.isoformat()}"}],
         )
-    member = person_by_username(c.session, str(c.task.data.get("member")))
+    member_id = _member_id(c)
     pledge = c.session.scalar(
         select(CampaignPledge).where(CampaignPledge.branch_instance_id == branch.instance_id,
-                                     CampaignPledge.person_id == member.id)
+                                     CampaignPledge.person_id == member_id)
     )
     if pledge is None:
         pledge = CampaignPledge(campaign_id=branch.campaign_id, branch_instance_id=branch.instance_id,
-                                org_unit_id=branch.org_unit_id, person_id=member.id, returns=0)
+                                org_unit_id=branch.org_unit_id, person_id=member_id, returns=0)
         c.session.add(pledge)
     pledge.content = c.data["content"]
     pledge.deadline = deadline

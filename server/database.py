@@ -6,6 +6,8 @@ background workers use the same sessions as the web app.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -13,9 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("vanguard.database")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -63,12 +67,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, immediate: bool = True, autocheckpoint: bool = True, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and immediate transactions.
 
     SQLite transactions start with ``BEGIN IMMEDIATE`` so that two writers are
     serialised at the start of the transaction instead of one failing half-way
-    when it upgrades its read lock.
+    when it upgrades its read lock. ``autocheckpoint=False``: the connections never
+    checkpoint the WAL themselves (a ``Checkpointer`` does).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
@@ -81,6 +86,8 @@ def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if not autocheckpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -94,6 +101,39 @@ def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class Checkpointer:
+    """Copies SQLite's write-ahead log back into the database from a thread of its own.
+
+    By default the connection whose commit fills the log past 1,000 pages does the copy
+    (and its fsync) inside that commit: a request pays for the writes of the dozens before
+    it. Here a daemon thread runs ``PRAGMA wal_checkpoint(PASSIVE)`` every ``interval``
+    seconds on its own connection; it never waits for readers or writers, and SQLite works
+    outside Python's lock, so the copy runs beside the requests instead of inside one.
+    """
+
+    def __init__(self, path: str, interval: float = 0.5) -> None:
+        self._path = path
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path, timeout=30, check_same_thread=False)
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # a busy or vanished file: try again next time
+                    log.debug("checkpoint of %s: %s", self._path, exc)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 class Database:
     """Holds the engine and the session factory; created unbound, bound by ``init``."""
 
@@ -104,17 +144,22 @@ class Database:
         self.read_sessionmaker: sessionmaker[Session] | None = None
         self.url = ""
         self._write_lock: threading.RLock | None = None
+        self._checkpointer: Checkpointer | None = None
 
     def init(self, url: str) -> None:
         self.dispose()
         self.url = url
         self._write_lock = None
-        self.engine = make_engine(url)
+        path = make_url(url).database if url.startswith("sqlite") else None
+        if path and path != ":memory:":
+            self._checkpointer = Checkpointer(path)
+        autocheckpoint = self._checkpointer is None
+        self.engine = make_engine(url, autocheckpoint=autocheckpoint)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         if url.startswith("sqlite"):
             # Readers need no write lock: WAL lets them run beside the one writer.
             self._write_lock = threading.RLock()
-            self.read_engine = make_engine(url, immediate=False)
+            self.read_engine = make_engine(url, immediate=False, autocheckpoint=autocheckpoint)
             self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
         else:
             self.read_engine = self.engine
@@ -148,6 +193,9 @@ class Database:
                 session.close()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         for engine in {self.engine, self.read_engine}:
             if engine is not None:
                 engine.dispose()

@@ -683,6 +683,27 @@ def start_timer(spec_key: str, spec_json: Callable[[], str]) -> tuple[str, str] 
     return None
 
 
+_HAS_TIMERS: dict[str, bool] = {}
+
+
+def _waits_on_timer(event: Any) -> bool:
+    if isinstance(event, TimerEventDefinition):
+        return True
+    return any(_waits_on_timer(e) for e in getattr(event, "event_definitions", None) or ())
+
+
+def has_timer_events(spec_key: str, spec_json: Callable[[], str]) -> bool:
+    """Whether any element of the process (or of its subprocesses) waits on a timer."""
+    known = _HAS_TIMERS.get(spec_key)
+    if known is None:
+        spec, subs = _SPECS.get(spec_key, spec_json)
+        known = any(_waits_on_timer(getattr(ts, "event_definition", None))
+                    for wf_spec in [spec, *[s for s in subs.values() if s is not None]]
+                    for ts in wf_spec.task_specs.values())
+        _HAS_TIMERS[spec_key] = known
+    return known
+
+
 def element_properties(spec_key: str, spec_json: Callable[[], str], element_id: str) -> dict[str, str]:
     """The ``spiffworkflow:properties`` of one element of a deployed process."""
     spec, subs = _SPECS.get(spec_key, spec_json)
@@ -837,6 +858,10 @@ class Run:
     def _running_parts(self) -> set[str]:
         return {str(t.id) for t in self._wf.get_tasks(state=TaskState.STARTED)
                 if t.internal_data.get(PART_KEY) == "running"}
+
+    def ready_task_ids(self) -> set[str]:
+        """The engine ids of the ready human tasks: the open inbox rows of this state."""
+        return {str(t.id) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)}
 
     def waiting_timers(self) -> list[TimerWait]:
         timers = []

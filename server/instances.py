@@ -165,12 +165,13 @@ def _write_instance(session: Session, instance: ProcessInstance, values: dict[st
     """One version-checked UPDATE of the instance row; the loaded object takes the values."""
     old_version = instance.lock_version
     values = {**values, "updated_at": clock.now(), "lock_version": old_version + 1}
-    result = session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.lock_version == old_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    with session.no_autoflush:  # nothing pending bears on this row: it goes with the next flush
+        result = session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance.id, ProcessInstance.lock_version == old_version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("the instance was changed by someone else; reload and try again")
     for key, value in values.items():
@@ -185,8 +186,14 @@ def advance_and_save(
     definition: ProcessDefinition,
     run: Run,
     actor: Person | None,
+    *,
+    open_tasks: set[str] | None = None,
 ) -> Snapshot:
-    """Step the main workflow and save it with its stage, its open tasks and the parts it started."""
+    """Step the main workflow and save it with its stage, its open tasks and the parts it started.
+
+    ``open_tasks``: the engine ids of the main workflow's open task rows, when the caller
+    knows them (they are the ready tasks of the state it loaded); else they are read.
+    """
     snapshot = _advance(run)
     main_stage = _earliest(definition, snapshot.open_stages)
     new_parts = _start_parts(session, instance, definition, snapshot, actor)
@@ -204,9 +211,9 @@ def advance_and_save(
     if snapshot.completed and instance.state != "completed":
         values.update(state="completed", completed_at=clock.now())
     _write_instance(session, instance, values)
-    _sync_tasks(session, instance, definition, snapshot, actor, None)
+    _sync_tasks(session, instance, definition, snapshot, actor, None, open_tasks)
     for part, part_snapshot in new_parts:
-        _sync_tasks(session, instance, definition, part_snapshot, actor, part, existing={})
+        _sync_tasks(session, instance, definition, part_snapshot, actor, part, set())
     if snapshot.completed:
         audit.record(session, "instance.completed", actor=actor, instance_id=instance.id)
     on_saved(session, instance, snapshot)
@@ -220,6 +227,8 @@ def advance_part_and_save(
     part: InstancePart,
     run: Run,
     actor: Person | None,
+    *,
+    open_tasks: set[str] | None = None,
 ) -> Snapshot:
     """Step one detached body and save it; when it ends, its main workflow takes its result and
     is stepped and saved too (``advance_and_save``), all in the caller's transaction."""
@@ -231,7 +240,7 @@ def advance_part_and_save(
     if snapshot.completed:
         part.state = PART_COMPLETED
         part.stage = None
-        _sync_tasks(session, instance, definition, snapshot, actor, part)
+        _sync_tasks(session, instance, definition, snapshot, actor, part, open_tasks)
         on_saved(session, instance, snapshot)
         main = load_run(instance)
         try:
@@ -246,7 +255,7 @@ def advance_part_and_save(
         stage = _combined_stage(session, definition, instance, instance.main_stage, running_parts=True)
         values = {"stage": stage, "stage_label": _label(definition, stage)}
     _write_instance(session, instance, values)
-    _sync_tasks(session, instance, definition, snapshot, actor, part)
+    _sync_tasks(session, instance, definition, snapshot, actor, part, open_tasks)
     on_saved(session, instance, snapshot)
     return snapshot
 
@@ -371,23 +380,33 @@ def _sync_tasks(
     snapshot: Snapshot,
     actor: Person | None,
     part: InstancePart | None,
-    existing: dict[str, Task] | None = None,
+    open_tasks: set[str] | None = None,
 ) -> None:
-    """Make the open task rows of the main workflow, or of one part, match its ready tasks."""
-    if existing is None:
+    """Make the open task rows of the main workflow, or of one part, match its ready tasks.
+
+    ``open_tasks`` names the rows open before the step, when known (none for a new part).
+    """
+    existing: dict[str, Task] = {}
+    if open_tasks is None or open_tasks:
         scope = Task.part_id.is_(None) if part is None else Task.part_id == part.id
-        existing = {
-            t.engine_task_id: t
-            for t in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == OPEN, scope))
-        }
+        stmt = select(Task).where(Task.instance_id == instance.id, Task.state == OPEN, scope)
+        if open_tasks:
+            stmt = stmt.where(Task.engine_task_id.in_(open_tasks))
+        existing = {t.engine_task_id: t for t in session.scalars(stmt)}
     ready_ids = {h.engine_task_id for h in snapshot.human_tasks}
     now = clock.now()
+    withdrawn = []
     for engine_id, task in existing.items():
         if engine_id not in ready_ids:
             task.state = CANCELLED
             task.completed_at = now
+            withdrawn.append(task.id)
             audit.record(session, "task.cancelled", actor=actor, instance_id=instance.id, task_id=task.id,
                          element_id=task.element_id)
+    if withdrawn:
+        from server.timers import cancel_task_jobs
+
+        cancel_task_jobs(session, withdrawn)
     unit = instance.org_unit
     for human in snapshot.human_tasks:
         if human.engine_task_id in existing:
@@ -463,6 +482,10 @@ def _create_task(
             session.add(TaskCandidate(task_id=task.id, org_unit_id=unit_id, role=role))
     audit.record(session, "task.created", actor=None, instance_id=instance.id, task_id=task.id,
                  element_id=human.element_id, assignee=_lookup(human.data, assignee_var) if assignee_var else None)
+    if task.due_at is not None:
+        from server.timers import add_due_job
+
+        add_due_job(session, task)
     return task
 
 

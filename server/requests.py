@@ -39,7 +39,21 @@ def read(fn: Callable[[Session], T]) -> T:
 
 
 def me(session: Session) -> Person:
-    person = session.get(Person, current_user.person_id)
+    """The logged-in person, in ``session``.
+
+    The login already read the row into this request's read session; a write session takes
+    that object over (no second query), else the row is read again.
+    """
+    person: Person | None = None
+    reader: Session | None = g.get("db_session")
+    loaded: Person | None = g.pop("login_person", None)
+    if loaded is not None and reader is not None and reader is not session and loaded in reader \
+            and loaded.id == current_user.person_id and loaded not in reader.dirty:
+        reader.expunge(loaded)
+        session.add(loaded)
+        person = loaded
+    if person is None:
+        person = session.get(Person, current_user.person_id)
     if person is None:
         raise NotFound("your account no longer exists")
     return person

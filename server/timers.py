@@ -28,20 +28,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload
 
 from inbox.models import OPEN, Task
 from server import audit, clock
 from server.calendar_store import calendar_for
 from server.due import DueExpressionError, resolve_due
-from server.engine import Snapshot, element_properties
+from server.engine import Snapshot, element_properties, has_timer_events
 from server.models import (
     JOB_CANCELLED,
     JOB_FAILED,
     JOB_FIRED,
     JOB_WAITING,
-    InstancePart,
     ProcessInstance,
     TimerJob,
 )
@@ -86,38 +85,49 @@ def due_key(task_id: int) -> str:
 
 
 def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    """Make the waiting rows of what was saved match what its engine state and inbox wait for.
+    """Make the instance's waiting BPMN timer rows match the timers its main workflow waits on.
 
-    One query in the usual case: the waiting rows of the main workflow's timers and tasks,
-    or of one detached part's tasks (``snapshot.part``); the open tasks are known from the
-    snapshot, whose ready human tasks are exactly the open inbox rows of what it covers.
+    One query, and only for a process that has timer events at all. Due dates are not
+    reconciled here: a task's job is written when the task is (``add_due_job``) and
+    dropped when it is completed or withdrawn (``cancel_task_jobs``); parts have no timers.
     """
-    kinds = (BPMN_TIMER, TASK_DUE, REMINDER)
-    if snapshot.part is None:
-        running = instance.state == "running" and not snapshot.completed
-        stmt = (select(TimerJob).outerjoin(Task, Task.id == TimerJob.task_id)
-                .where(TimerJob.instance_id == instance.id, TimerJob.state == JOB_WAITING,
-                       TimerJob.kind.in_(kinds), Task.part_id.is_(None)))
-        ready = [h.engine_task_id for h in snapshot.human_tasks]
-        ready += [h.engine_task_id for p in snapshot.new_parts for h in p.human_tasks]
-    else:
-        running = instance.state == "running" and not snapshot.completed
-        part_id = (select(InstancePart.id)
-                   .where(InstancePart.instance_id == instance.id, InstancePart.engine_task_id == snapshot.part)
-                   .scalar_subquery())
-        stmt = (select(TimerJob).join(Task, Task.id == TimerJob.task_id)
-                .where(Task.part_id == part_id, TimerJob.state == JOB_WAITING, TimerJob.kind.in_(kinds)))
-        ready = [h.engine_task_id for h in snapshot.human_tasks]
-    waiting = session.scalars(stmt).all()
-    _sync_bpmn_timers(session, instance, snapshot if running and snapshot.part is None else None,
-                      [job for job in waiting if job.kind == BPMN_TIMER])
-    _sync_due_dates(session, instance, set(ready) if running else set(),
-                    [job for job in waiting if job.kind != BPMN_TIMER])
+    if snapshot.part is not None:
+        return
+    from server.instances import _spec_key
+
+    definition = instance.definition
+    if not snapshot.timers and not has_timer_events(_spec_key(definition), lambda: definition.spec_json):
+        return
+    running = instance.state == "running" and not snapshot.completed
+    waiting = session.scalars(
+        select(TimerJob).where(TimerJob.instance_id == instance.id, TimerJob.state == JOB_WAITING,
+                               TimerJob.kind == BPMN_TIMER)
+    ).all()
+    _sync_bpmn_timers(session, instance, snapshot if running else None, list(waiting))
+
+
+def add_due_job(session: Session, task: Task) -> None:
+    """The job that tells people when a new task falls due (the task has its id and due date)."""
+    assert task.due_at is not None
+    session.add(TimerJob(
+        key=due_key(task.id), kind=TASK_DUE, instance_id=task.instance_id, task_id=task.id,
+        engine_task_id=task.engine_task_id, element_id=task.element_id, due_at=task.due_at,
+        state=JOB_WAITING, attempts=0,
+    ))
 
 
 def cancel_task_jobs(session: Session, task_ids: list[int]) -> None:
-    """The tasks were withdrawn: none of their due dates or reminders fires."""
-    if task_ids:
+    """The tasks were completed or withdrawn: none of their due dates or reminders fires.
+
+    One UPDATE, sent without flushing first: what is pending is written with the next
+    flush, and jobs still pending for these tasks are cancelled here.
+    """
+    if not task_ids:
+        return
+    for obj in session.new:
+        if isinstance(obj, TimerJob) and obj.task_id in task_ids:
+            obj.state = JOB_CANCELLED
+    with session.no_autoflush:
         session.execute(
             update(TimerJob).where(TimerJob.task_id.in_(task_ids), TimerJob.state == JOB_WAITING)
             .values(state=JOB_CANCELLED).execution_options(synchronize_session="fetch")
@@ -155,30 +165,6 @@ def _sync_bpmn_timers(session: Session, instance: ProcessInstance, snapshot: Sna
         else:
             old.retry_at = None
         old.state, old.due_at, old.attempts, old.last_error = JOB_WAITING, wait.due_at, 0, None
-
-
-def _sync_due_dates(session: Session, instance: ProcessInstance, ready: set[str], rows: list[TimerJob]) -> None:
-    covered = set()
-    for job in rows:
-        if job.engine_task_id in ready:
-            covered.add(job.engine_task_id)
-        else:
-            job.state = JOB_CANCELLED  # the task was completed or withdrawn
-    uncovered = ready - covered
-    if not uncovered:
-        return
-    has_job = exists(select(TimerJob.id).where(TimerJob.task_id == Task.id, TimerJob.kind == TASK_DUE))
-    for task_id, engine_task_id, element_id, due_at in session.execute(
-        select(Task.id, Task.engine_task_id, Task.element_id, Task.due_at).where(
-            Task.instance_id == instance.id, Task.state == OPEN, Task.due_at.is_not(None),
-            Task.engine_task_id.in_(uncovered), ~has_job,
-        )
-    ):
-        session.add(TimerJob(
-            key=due_key(task_id), kind=TASK_DUE, instance_id=instance.id, task_id=task_id,
-            engine_task_id=engine_task_id, element_id=element_id, due_at=due_at, state=JOB_WAITING,
-            attempts=0,
-        ))
 
 
 # -- claiming -------------------------------------------------------------------------------
