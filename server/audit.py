@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from server import clock
 from server.models import AuditEvent, Person
+
+
+def event(
+    action: str,
+    *,
+    actor: Person | None,
+    instance_id: int | None = None,
+    task_id: int | None = None,
+    definition_id: int | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """One audit row, to be written by ``record_all``."""
+    return {
+        "at": clock.now(),
+        "action": action,
+        "actor_id": actor.id if actor else None,
+        "instance_id": instance_id,
+        "task_id": task_id,
+        "definition_id": definition_id,
+        "details": details,
+    }
 
 
 def record(
@@ -20,16 +42,22 @@ def record(
     definition_id: int | None = None,
     **details: Any,
 ) -> None:
-    session.add(
-        AuditEvent(
-            action=action,
-            actor_id=actor.id if actor else None,
-            instance_id=instance_id,
-            task_id=task_id,
-            definition_id=definition_id,
-            details=details,
-        )
-    )
+    """Write one audit row now, in the session's transaction.
+
+    A plain INSERT, not an ORM object: the trail is written on every step and never
+    changed, and the row is visible at once to what the transaction reads next.
+    """
+    record_all(session, [event(action, actor=actor, instance_id=instance_id, task_id=task_id,
+                               definition_id=definition_id, **details)])
+
+
+def record_all(session: Session, events: list[dict[str, Any]]) -> None:
+    """Write several audit rows with one statement (what is pending is flushed later: an
+    audit row refers only to rows that exist already)."""
+    if events:
+        with session.no_autoflush:
+            session.execute(insert(cast(Table, AuditEvent.__table__)),
+                            events[0] if len(events) == 1 else events)
 
 
 def history(session: Session, instance_id: int) -> list[dict[str, Any]]:

@@ -7,9 +7,9 @@ never disagrees with the engine.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, object_session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,6 +29,7 @@ from server.models import (
     Person,
     ProcessDefinition,
     ProcessInstance,
+    TimerJob,
 )
 from server.org import (
     can_see_unit,
@@ -212,8 +213,9 @@ def advance_and_save(
         values.update(state="completed", completed_at=clock.now())
     _write_instance(session, instance, values)
     _sync_tasks(session, instance, definition, snapshot, actor, None, open_tasks)
-    for part, part_snapshot in new_parts:
-        _sync_tasks(session, instance, definition, part_snapshot, actor, part, set())
+    _create_tasks(session, instance, definition,
+                  [(human, part) for part, part_snapshot in new_parts for human in part_snapshot.human_tasks],
+                  clock.now())
     if snapshot.completed:
         audit.record(session, "instance.completed", actor=actor, instance_id=instance.id)
     on_saved(session, instance, snapshot)
@@ -407,7 +409,7 @@ def _sync_tasks(
         from server.timers import cancel_task_jobs
 
         cancel_task_jobs(session, withdrawn)
-    unit = instance.org_unit
+    fresh = []
     for human in snapshot.human_tasks:
         if human.engine_task_id in existing:
             task = existing[human.engine_task_id]
@@ -415,78 +417,87 @@ def _sync_tasks(
             if task.data != data:
                 task.data = data
             continue
-        _create_task(session, instance, definition, unit, human, now, part)
+        fresh.append((human, part))
+    _create_tasks(session, instance, definition, fresh, now)
 
 
 def _public_data(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
-def _create_task(
+def _create_tasks(
     session: Session,
     instance: ProcessInstance,
     definition: ProcessDefinition,
-    unit: OrgUnit,
-    human: HumanTask,
+    fresh: list[tuple[HumanTask, InstancePart | None]],
     now: Any,
-    part: InstancePart | None = None,
-) -> Task:
-    props = human.properties
-    stage = props.get("stage") or instance.stage
-    labels = {s["code"]: s["label"] for s in definition.stages}
-    role_expr = props.get("role") or lane_role_expression(human.lane)
-    task = Task(
-        engine_task_id=human.engine_task_id,
-        instance_id=instance.id,
-        part_id=part.id if part is not None else None,
-        process_key=definition.key,
-        element_id=human.element_id,
-        name=human.name,
-        instructions=human.documentation,
-        stage=stage,
-        stage_label=labels.get(stage) if stage else None,
-        form=props.get("form"),
-        org_unit_id=unit.id,
-        role=role_expr,
-        priority=int(props.get("priority", "0") or 0),
-        state=OPEN,
-        data=_public_data(human.data),
-        created_at=now,
-    )
-    due = props.get("due")
-    if due:
-        try:
-            result = resolve_due(due, ready_at=now, calendar=calendar_for(session), data=human.data)
-            task.due_at, task.due_estimated = result.due_at, result.estimated
-        except DueExpressionError as exc:
-            raise Invalid(
-                f"task '{human.element_id}': {exc}", [{"element_id": human.element_id, "message": str(exc)}]
-            ) from exc
-    assignee_var = props.get("assignee")
-    if assignee_var:
-        username = _lookup(human.data, assignee_var)
-        person = session.scalar(select(Person).where(Person.username == str(username))) if username else None
-        if person is None:
-            raise Invalid(
-                f"task '{human.element_id}': assignee variable '{assignee_var}' holds "
-                f"'{username}', who is not a known user",
-                [{"element_id": human.element_id, "message": f"unknown assignee '{username}'"}],
-            )
-        task.assignee_id = person.id
-        task.bound_to_id = person.id
-        task.claimed_at = now
-    session.add(task)
-    session.flush()
-    if role_expr and task.bound_to_id is None:  # a bound task is offered to nobody else
-        for unit_id, role in resolve_candidates(session, unit, role_expr):
-            session.add(TaskCandidate(task_id=task.id, org_unit_id=unit_id, role=role))
-    audit.record(session, "task.created", actor=None, instance_id=instance.id, task_id=task.id,
-                 element_id=human.element_id, assignee=_lookup(human.data, assignee_var) if assignee_var else None)
-    if task.due_at is not None:
-        from server.timers import add_due_job
+) -> None:
+    """Inbox rows for tasks that became ready, with who may claim them, their due-date jobs
+    and their audit rows: one statement per table however many there are (a branch's
+    mobilisation opens fifty)."""
+    if not fresh:
+        return
+    from server.timers import due_job_row
 
-        add_due_job(session, task)
-    return task
+    unit = instance.org_unit
+    labels = {s["code"]: s["label"] for s in definition.stages}
+    wanted = {str(_lookup(h.data, h.properties["assignee"]) or "") for h, _ in fresh if h.properties.get("assignee")}
+    people: dict[str, int] = {}
+    if wanted:
+        people = {username: person_id for username, person_id in session.execute(
+            select(Person.username, Person.id).where(Person.username.in_(wanted)))}
+    rows, offers, assignees = [], [], []
+    for human, part in fresh:
+        props = human.properties
+        stage = props.get("stage") or instance.stage
+        role_expr = props.get("role") or lane_role_expression(human.lane)
+        row: dict[str, Any] = {
+            "engine_task_id": human.engine_task_id, "instance_id": instance.id,
+            "part_id": part.id if part is not None else None, "process_key": definition.key,
+            "element_id": human.element_id, "name": human.name, "instructions": human.documentation,
+            "stage": stage, "stage_label": labels.get(stage) if stage else None, "form": props.get("form"),
+            "org_unit_id": unit.id, "role": role_expr, "priority": int(props.get("priority", "0") or 0),
+            "state": OPEN, "data": _public_data(human.data), "created_at": now, "claimed_at": None,
+            "assignee_id": None, "bound_to_id": None, "due_at": None, "due_estimated": False, "lock_version": 0,
+        }
+        due = props.get("due")
+        if due:
+            try:
+                result = resolve_due(due, ready_at=now, calendar=calendar_for(session), data=human.data)
+            except DueExpressionError as exc:
+                raise Invalid(
+                    f"task '{human.element_id}': {exc}", [{"element_id": human.element_id, "message": str(exc)}]
+                ) from exc
+            row.update(due_at=result.due_at, due_estimated=result.estimated)
+        assignee_var = props.get("assignee")
+        username = _lookup(human.data, assignee_var) if assignee_var else None
+        if assignee_var:
+            person_id = people.get(str(username)) if username else None
+            if person_id is None:
+                raise Invalid(
+                    f"task '{human.element_id}': assignee variable '{assignee_var}' holds "
+                    f"'{username}', who is not a known user",
+                    [{"element_id": human.element_id, "message": f"unknown assignee '{username}'"}],
+                )
+            row.update(assignee_id=person_id, bound_to_id=person_id, claimed_at=now)
+        # A bound task is offered to nobody else.
+        offers.append(resolve_candidates(session, unit, role_expr) if role_expr and not assignee_var else [])
+        assignees.append(username)
+        rows.append(row)
+    table = cast(Table, Task.__table__)
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    candidates = [{"task_id": task_id, "org_unit_id": unit_id, "role": role}
+                  for task_id, pairs in zip(ids, offers, strict=True) for unit_id, role in pairs]
+    if candidates:
+        session.execute(insert(cast(Table, TaskCandidate.__table__)), candidates)
+    jobs = [due_job_row(task_id, row) for task_id, row in zip(ids, rows, strict=True) if row["due_at"] is not None]
+    if jobs:
+        session.execute(insert(cast(Table, TimerJob.__table__)), jobs)
+    audit.record_all(session, [
+        audit.event("task.created", actor=None, instance_id=instance.id, task_id=task_id,
+                    element_id=row["element_id"], assignee=username)
+        for task_id, row, username in zip(ids, rows, assignees, strict=True)
+    ])
 
 
 def _lookup(data: dict[str, Any], path: str) -> Any:

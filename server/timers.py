@@ -88,7 +88,7 @@ def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Sn
     """Make the instance's waiting BPMN timer rows match the timers its main workflow waits on.
 
     One query, and only for a process that has timer events at all. Due dates are not
-    reconciled here: a task's job is written when the task is (``add_due_job``) and
+    reconciled here: a task's job is written when the task is (``due_job_row``) and
     dropped when it is completed or withdrawn (``cancel_task_jobs``); parts have no timers.
     """
     if snapshot.part is not None:
@@ -106,14 +106,13 @@ def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Sn
     _sync_bpmn_timers(session, instance, snapshot if running else None, list(waiting))
 
 
-def add_due_job(session: Session, task: Task) -> None:
-    """The job that tells people when a new task falls due (the task has its id and due date)."""
-    assert task.due_at is not None
-    session.add(TimerJob(
-        key=due_key(task.id), kind=TASK_DUE, instance_id=task.instance_id, task_id=task.id,
-        engine_task_id=task.engine_task_id, element_id=task.element_id, due_at=task.due_at,
-        state=JOB_WAITING, attempts=0,
-    ))
+def due_job_row(task_id: int, task: dict[str, Any]) -> dict[str, Any]:
+    """The job that tells people when a new task falls due, as a row for ``timer_job``."""
+    return {
+        "key": due_key(task_id), "kind": TASK_DUE, "instance_id": task["instance_id"], "task_id": task_id,
+        "engine_task_id": task["engine_task_id"], "element_id": task["element_id"], "due_at": task["due_at"],
+        "state": JOB_WAITING, "attempts": 0,
+    }
 
 
 def cancel_task_jobs(session: Session, task_ids: list[int]) -> None:
