@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import Select, and_, bindparam, false, func, or_, select, union_all, update
+from sqlalchemy import Select, Table, and_, bindparam, false, func, or_, select, union_all, update
 from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import COMPLETED, OPEN, Task, TaskCandidate
 from server import audit, clock
@@ -472,25 +473,54 @@ def _run_completion_hooks(
         )
 
 
+_LOCK_FOR_COMPLETION = (
+    select(Task, ProcessInstance, InstancePart)
+    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+    .outerjoin(InstancePart, InstancePart.id == Task.part_id)
+    .options(joinedload(ProcessInstance.definition, innerjoin=True),
+             joinedload(ProcessInstance.org_unit, innerjoin=True),
+             undefer(InstancePart.engine_state))
+    .where(Task.id == bindparam("task_id"))
+    .with_for_update(of=[Task, ProcessInstance])
+)
+_TASKS = cast(Table, Task.__table__)
+_COMPLETE_TASK = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == OPEN)
+    .values(state=COMPLETED, completed_at=bindparam("now"), completed_by_id=bindparam("person_id"),
+            assignee_id=bindparam("assignee_id"), claimed_at=bindparam("claimed_at"), data=bindparam("data"),
+            lock_version=_TASKS.c.lock_version + 1)
+)
+
+
 def _lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessInstance, InstancePart | None]:
     """The task, its instance (with definition and unit) and its part, in one locking query.
 
     Task and instance rows are locked (PostgreSQL ``FOR UPDATE``; SQLite serialises writers);
     the main workflow's state is not read: a step in a part never needs it.
     """
-    row = session.execute(
-        select(Task, ProcessInstance, InstancePart)
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .outerjoin(InstancePart, InstancePart.id == Task.part_id)
-        .options(joinedload(ProcessInstance.definition, innerjoin=True),
-                 joinedload(ProcessInstance.org_unit, innerjoin=True),
-                 undefer(InstancePart.engine_state))
-        .where(Task.id == task_id)
-        .with_for_update(of=[Task, ProcessInstance])
-    ).one_or_none()
+    row = session.execute(_LOCK_FOR_COMPLETION, {"task_id": task_id}).one_or_none()
     if row is None:
         raise NotFound(f"task {task_id} does not exist")
     return row[0], row[1], row[2]
+
+
+def _mark_completed(session: Session, task: Task, person: Person, data: dict[str, Any]) -> None:
+    """One UPDATE of the task row (on the locked row: it is still open); the object follows."""
+    now = clock.now()
+    values = {
+        "state": COMPLETED, "completed_at": now, "completed_by_id": person.id,
+        "assignee_id": task.assignee_id if task.assignee_id is not None else person.id,
+        "claimed_at": task.claimed_at if task.assignee_id is not None else now,
+        "data": {**task.data, **data}, "lock_version": task.lock_version + 1,
+    }
+    result = session.connection().execute(_COMPLETE_TASK, {
+        "task_id": task.id, "now": now, "person_id": person.id, "assignee_id": values["assignee_id"],
+        "claimed_at": values["claimed_at"], "data": values["data"]})
+    if result.rowcount != 1:
+        raise Conflict("this task is already done")
+    for key, value in values.items():
+        set_committed_value(task, key, value)
 
 
 def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[str, Any]:
@@ -519,15 +549,7 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
         run.complete(task.engine_task_id, data)
     except EngineError as exc:
         raise Conflict(f"the process does not wait for this task any more: {exc}") from exc
-    now = clock.now()
-    task.state = COMPLETED
-    task.completed_at = now
-    task.completed_by_id = person.id
-    if task.assignee_id is None:
-        task.assignee_id = person.id
-        task.claimed_at = now
-    task.data = {**task.data, **data}
-    task.lock_version += 1
+    _mark_completed(session, task, person, data)
     cancel_task_jobs(session, [task.id])
     extra: dict[str, Any] = {"confidential_fields": sorted(confidential)} if confidential else {}
     audit.record(session, "task.completed", actor=person, instance_id=instance.id, task_id=task.id,

@@ -51,13 +51,14 @@ def record(
                                definition_id=definition_id, **details)])
 
 
+_INSERT = insert(cast(Table, AuditEvent.__table__))
+
+
 def record_all(session: Session, events: list[dict[str, Any]]) -> None:
-    """Write several audit rows with one statement (what is pending is flushed later: an
-    audit row refers only to rows that exist already)."""
+    """Write several audit rows with one statement, on the session's connection: nothing
+    pending is flushed first (an audit row refers only to rows that exist already)."""
     if events:
-        with session.no_autoflush:
-            session.execute(insert(cast(Table, AuditEvent.__table__)),
-                            events[0] if len(events) == 1 else events)
+        session.connection().execute(_INSERT, events[0] if len(events) == 1 else events)
 
 
 def history(session: Session, instance_id: int) -> list[dict[str, Any]]:

@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Table, and_, bindparam, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
@@ -314,12 +314,20 @@ def _member_id(c: Completion) -> int:
     return c.person.id if c.person.username == member else person_by_username(c.session, member).id
 
 
+_PLEDGE = select(CampaignPledge).where(CampaignPledge.branch_instance_id == bindparam("branch"),
+                                      CampaignPledge.person_id == bindparam("person"))
+_BRANCH_CAMPAIGN_PLEDGE = (
+    select(CampaignBranch, Campaign, CampaignPledge)
+    .join(Campaign, Campaign.instance_id == CampaignBranch.campaign_id)
+    .outerjoin(CampaignPledge, and_(CampaignPledge.branch_instance_id == CampaignBranch.instance_id,
+                                    CampaignPledge.person_id == bindparam("person")))
+    .where(CampaignBranch.instance_id == bindparam("branch"))
+)
+
+
 def _pledge_of(c: Completion) -> CampaignPledge:
     member_id = _member_id(c)
-    pledge = c.session.scalar(
-        select(CampaignPledge).where(CampaignPledge.branch_instance_id == c.task.instance_id,
-                                     CampaignPledge.person_id == member_id)
-    )
+    pledge = c.session.scalar(_PLEDGE, {"branch": c.task.instance_id, "person": member_id})
     if pledge is None:
         member = c.session.get(Person, member_id)
         raise Conflict(f"{member.display_name if member else c.task.data.get('member')} has no pledge on record "
@@ -348,13 +356,12 @@ def _mobilise(c: Completion) -> None:
 
 @handles(BRANCH, "DraftPledge")
 def _draft_pledge(c: Completion) -> None:
-    found = c.session.execute(
-        select(CampaignBranch, Campaign).join(Campaign, Campaign.instance_id == CampaignBranch.campaign_id)
-        .where(CampaignBranch.instance_id == c.task.instance_id)
-    ).one_or_none()
+    member_id = _member_id(c)
+    found = c.session.execute(_BRANCH_CAMPAIGN_PLEDGE, {"branch": c.task.instance_id, "person": member_id}
+                              ).one_or_none()
     if found is None:
         raise NotFound(f"process instance {c.task.instance_id} is not a campaign branch")
-    branch, campaign = found
+    branch, campaign, pledge = found
     deadline = _parse_date(c.data["deadline"], "deadline")
     last = date.fromisoformat(campaign.timetable["fulfil"])
     if deadline < today():
@@ -364,21 +371,18 @@ def _draft_pledge(c: Completion) -> None:
             f"the pledge must be fulfilled by the end of the fulfilment stage ({last.isoformat()})",
             [{"field": "deadline", "message": f"after {last.isoformat()}"}],
         )
-    member_id = _member_id(c)
-    pledge = c.session.scalar(
-        select(CampaignPledge).where(CampaignPledge.branch_instance_id == branch.instance_id,
-                                     CampaignPledge.person_id == member_id)
-    )
-    if pledge is None:
-        pledge = CampaignPledge(campaign_id=branch.campaign_id, branch_instance_id=branch.instance_id,
-                                org_unit_id=branch.org_unit_id, person_id=member_id, returns=0)
-        c.session.add(pledge)
-    pledge.content = c.data["content"]
-    pledge.deadline = deadline
-    pledge.state = "submitted"
-    pledge.submitted_at = c.now
-    pledge.approved_at = None
-    pledge.approved_by_id = None
+    entry = {"content": c.data["content"], "deadline": deadline, "state": "submitted", "submitted_at": c.now,
+             "approved_at": None, "approved_by_id": None}
+    if pledge is None:  # the first draft: a plain INSERT, no object to track
+        c.session.connection().execute(_INSERT_PLEDGE, {
+            **entry, "campaign_id": branch.campaign_id, "branch_instance_id": branch.instance_id,
+            "org_unit_id": branch.org_unit_id, "person_id": member_id, "returns": 0})
+        return
+    for key, value in entry.items():
+        setattr(pledge, key, value)
+
+
+_INSERT_PLEDGE = insert(cast(Table, CampaignPledge.__table__))
 
 
 @handles(BRANCH, "ReviewPledge")

@@ -7,9 +7,10 @@ never disagrees with the engine.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, object_session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -166,19 +167,25 @@ def _write_instance(session: Session, instance: ProcessInstance, values: dict[st
     """One version-checked UPDATE of the instance row; the loaded object takes the values."""
     old_version = instance.lock_version
     values = {**values, "updated_at": clock.now(), "lock_version": old_version + 1}
-    with session.no_autoflush:  # nothing pending bears on this row: it goes with the next flush
-        result = session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance.id, ProcessInstance.lock_version == old_version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    # On the session's connection: nothing pending bears on this row (it goes with the next flush).
+    result = session.connection().execute(
+        _instance_update(frozenset(values)), {**values, "instance_id": instance.id, "old_version": old_version})
+    if result.rowcount != 1:
         raise Conflict("the instance was changed by someone else; reload and try again")
     for key, value in values.items():
         # The row already holds these values: record them as loaded, not as changes, or the
         # next flush writes the whole engine state a second time.
         set_committed_value(instance, key, value)
+
+
+@functools.cache
+def _instance_update(columns: frozenset[str]) -> Any:
+    """The version-checked UPDATE of these columns of an instance row, built once per set."""
+    return (
+        update(_INSTANCES)
+        .where(_INSTANCES.c.id == bindparam("instance_id"), _INSTANCES.c.lock_version == bindparam("old_version"))
+        .values({name: bindparam(name) for name in sorted(columns)})
+    )
 
 
 def advance_and_save(
@@ -235,13 +242,11 @@ def advance_part_and_save(
     """Step one detached body and save it; when it ends, its main workflow takes its result and
     is stepped and saved too (``advance_and_save``), all in the caller's transaction."""
     snapshot = _advance(run)
-    part_stage = _earliest(definition, snapshot.open_stages)
+    part_stage = None if snapshot.completed else _earliest(definition, snapshot.open_stages)
     changed = part_stage != part.stage
-    part.engine_state = snapshot.state
-    part.updated_at = clock.now()
+    _write_part(session, part, state=PART_COMPLETED if snapshot.completed else PART_RUNNING, stage=part_stage,
+                engine_state=snapshot.state)
     if snapshot.completed:
-        part.state = PART_COMPLETED
-        part.stage = None
         _sync_tasks(session, instance, definition, snapshot, actor, part, open_tasks)
         on_saved(session, instance, snapshot)
         main = load_run(instance)
@@ -251,7 +256,6 @@ def advance_part_and_save(
             raise Conflict(f"the process cannot take back this part: {exc}") from exc
         advance_and_save(session, instance, definition, main, actor)
         return snapshot
-    part.stage = part_stage
     values: dict[str, Any] = {}
     if changed:
         stage = _combined_stage(session, definition, instance, instance.main_stage, running_parts=True)
@@ -260,6 +264,23 @@ def advance_part_and_save(
     _sync_tasks(session, instance, definition, snapshot, actor, part, open_tasks)
     on_saved(session, instance, snapshot)
     return snapshot
+
+
+_PARTS = cast(Table, InstancePart.__table__)
+_WRITE_PART = (
+    update(_PARTS).where(_PARTS.c.id == bindparam("part_id"))
+    .values(state=bindparam("state"), stage=bindparam("stage"), engine_state=bindparam("engine_state"),
+            updated_at=bindparam("now"))
+)
+
+
+def _write_part(session: Session, part: InstancePart, **values: Any) -> None:
+    """One UPDATE of a part's row (its instance row is locked); the object follows."""
+    values["updated_at"] = clock.now()
+    session.connection().execute(_WRITE_PART, {"part_id": part.id, "now": values["updated_at"],
+                                               **{k: values[k] for k in ("state", "stage", "engine_state")}})
+    for key, value in values.items():
+        set_committed_value(part, key, value)
 
 
 def _start_parts(session: Session, instance: ProcessInstance, definition: ProcessDefinition,
@@ -425,6 +446,13 @@ def _public_data(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+_INSTANCES = cast(Table, ProcessInstance.__table__)
+_TASKS = cast(Table, Task.__table__)
+_INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
+_INSERT_CANDIDATES = insert(cast(Table, TaskCandidate.__table__))
+_INSERT_JOBS = insert(cast(Table, TimerJob.__table__))
+
+
 def _create_tasks(
     session: Session,
     instance: ProcessInstance,
@@ -484,15 +512,16 @@ def _create_tasks(
         offers.append(resolve_candidates(session, unit, role_expr) if role_expr and not assignee_var else [])
         assignees.append(username)
         rows.append(row)
-    table = cast(Table, Task.__table__)
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    session.flush()  # the rows these refer to (a part just started, a ledger row) exist first
+    connection = session.connection()
+    ids = connection.execute(_INSERT_TASKS, rows).scalars().all()
     candidates = [{"task_id": task_id, "org_unit_id": unit_id, "role": role}
                   for task_id, pairs in zip(ids, offers, strict=True) for unit_id, role in pairs]
     if candidates:
-        session.execute(insert(cast(Table, TaskCandidate.__table__)), candidates)
+        connection.execute(_INSERT_CANDIDATES, candidates)
     jobs = [due_job_row(task_id, row) for task_id, row in zip(ids, rows, strict=True) if row["due_at"] is not None]
     if jobs:
-        session.execute(insert(cast(Table, TimerJob.__table__)), jobs)
+        connection.execute(_INSERT_JOBS, jobs)
     audit.record_all(session, [
         audit.event("task.created", actor=None, instance_id=instance.id, task_id=task_id,
                     element_id=row["element_id"], assignee=username)

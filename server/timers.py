@@ -26,10 +26,11 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import OPEN, Task
 from server import audit, clock
@@ -115,22 +116,30 @@ def due_job_row(task_id: int, task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_JOBS = cast(Table, TimerJob.__table__)
+_CANCEL_TASK_JOBS = (
+    update(_JOBS)
+    .where(_JOBS.c.task_id.in_(bindparam("task_ids", expanding=True)), _JOBS.c.state == JOB_WAITING)
+    .values(state=JOB_CANCELLED)
+)
+
+
 def cancel_task_jobs(session: Session, task_ids: list[int]) -> None:
     """The tasks were completed or withdrawn: none of their due dates or reminders fires.
 
-    One UPDATE, sent without flushing first: what is pending is written with the next
-    flush, and jobs still pending for these tasks are cancelled here.
+    One UPDATE on the session's connection (nothing pending is flushed first); jobs of these
+    tasks that the session holds, pending or loaded, are set cancelled in memory too.
     """
     if not task_ids:
         return
-    for obj in session.new:
-        if isinstance(obj, TimerJob) and obj.task_id in task_ids:
-            obj.state = JOB_CANCELLED
-    with session.no_autoflush:
-        session.execute(
-            update(TimerJob).where(TimerJob.task_id.in_(task_ids), TimerJob.state == JOB_WAITING)
-            .values(state=JOB_CANCELLED).execution_options(synchronize_session="fetch")
-        )
+    wanted = set(task_ids)
+    for obj in (*session.new, *session.identity_map.values()):
+        if isinstance(obj, TimerJob) and obj.task_id in wanted and obj.state == JOB_WAITING:
+            if obj in session.new:
+                obj.state = JOB_CANCELLED
+            else:
+                set_committed_value(obj, "state", JOB_CANCELLED)
+    session.connection().execute(_CANCEL_TASK_JOBS, {"task_ids": list(wanted)})
 
 
 def _sync_bpmn_timers(session: Session, instance: ProcessInstance, snapshot: Snapshot | None,

@@ -43,9 +43,12 @@
     if (form.elements.overdue.checked) q.set("overdue", "true");
     return q;
   }
+  let loads = 0;
   async function fill() {
     const q = query();
+    const mine = ++loads;
     const [list, counts] = await Promise.all([api("GET", `/api/tasks?${q}`), api("GET", "/api/tasks/counts")]);
+    if (mine !== loads) return;  // a newer filter or tab was asked for while this one loaded: it wins
     document.getElementById("count-mine").textContent = counts.mine;
     document.getElementById("count-claimable").textContent = counts.claimable;
     const ul = document.getElementById("task-list");

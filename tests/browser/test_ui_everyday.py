@@ -103,6 +103,7 @@ def test_bulk_approval_of_pledges_and_the_public_board(page_as, api_as, shot, fa
     page = page_as("sec1")
     page.get_by_role("tab", name="可认领").click()
     page.get_by_label("流程").select_option("vanguard_campaign_branch")
+    page.wait_for_function("location.search.includes('process=vanguard_campaign_branch')")
     reviews = page.locator(".task-row", has_text="审核")
     reviews.nth(len(members) - 1).wait_for()
     assert page.locator("#bulk").is_visible()
