@@ -3,7 +3,7 @@
 * embedded mode: ``python -m server upgrade`` then ``python -m server serve``
   (gunicorn, one worker process, 8 threads, timers in a thread of it) — what
   ``make run`` does;
-* scale-out mode: ``gunicorn -w $WORKERS -b host:port 'server:create_app()'``
+* scale-out mode: ``gunicorn -w $WORKERS -b host:port server.wsgi:app``
   with ``VANGUARD_SCHEDULER=off`` — the web half of ``make scale-out`` (the
   Celery worker fires timers and takes no part in these scenarios).
 
@@ -202,7 +202,7 @@ class Server:
         if self.mode == "embedded":
             return [PYTHON, "-m", "server", "serve"]
         gunicorn = str(Path(PYTHON).with_name("gunicorn"))
-        return [gunicorn, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "server:create_app()"]
+        return [gunicorn, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "server.wsgi:app"]
 
     def start(self, timeout: float = 90.0) -> Server:
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import COMPLETED, OPEN, Task, TaskCandidate
 from server import audit, clock
+from server.definitions import form_schema
 from server.engine import EngineError
 from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from server.instances import advance_and_save, advance_part_and_save, load_part_run, load_run
@@ -321,7 +322,7 @@ def get_task(session: Session, person: Person, task_id: int) -> dict[str, Any]:
     detail.update(
         instructions=task.instructions,
         form=task.form,
-        form_schema=task.instance.definition.forms.get(task.form) if task.form else None,
+        form_schema=form_schema(task.instance.definition, task.form),
         data=task.data,
         actions=_actions(session, person, task),
     )
@@ -409,10 +410,25 @@ def delegate(session: Session, person: Person, task_id: int, to_username: str) -
     return task_summary(task)
 
 
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A compiled validator per schema object (``form_schema`` hands out the same object each time)."""
+    known = _VALIDATORS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    if len(_VALIDATORS) > 1024:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
     if schema is None:
         return
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if not errors:
         return
@@ -473,15 +489,20 @@ def _run_completion_hooks(
         )
 
 
-_LOCK_FOR_COMPLETION = (
-    select(Task, ProcessInstance, InstancePart)
-    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-    .outerjoin(InstancePart, InstancePart.id == Task.part_id)
+_LOCK_INSTANCE_OF_TASK = (
+    select(ProcessInstance)
+    .join(Task, Task.instance_id == ProcessInstance.id)
     .options(joinedload(ProcessInstance.definition, innerjoin=True),
-             joinedload(ProcessInstance.org_unit, innerjoin=True),
-             undefer(InstancePart.engine_state))
+             joinedload(ProcessInstance.org_unit, innerjoin=True))
     .where(Task.id == bindparam("task_id"))
-    .with_for_update(of=[Task, ProcessInstance])
+    .with_for_update(of=ProcessInstance)
+)
+_TASK_AND_PART = (
+    select(Task, InstancePart)
+    .outerjoin(InstancePart, InstancePart.id == Task.part_id)
+    .options(undefer(InstancePart.engine_state))
+    .where(Task.id == bindparam("task_id"))
+    .execution_options(populate_existing=True)
 )
 _TASKS = cast(Table, Task.__table__)
 _COMPLETE_TASK = (
@@ -494,15 +515,18 @@ _COMPLETE_TASK = (
 
 
 def _lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessInstance, InstancePart | None]:
-    """The task, its instance (with definition and unit) and its part, in one locking query.
+    """The task's instance, locked (with its definition and unit), then the task and its part.
 
-    Task and instance rows are locked (PostgreSQL ``FOR UPDATE``; SQLite serialises writers);
-    the main workflow's state is not read: a step in a part never needs it.
+    Every step of an instance locks its row first (PostgreSQL ``FOR UPDATE``; SQLite serialises
+    writers), so the task and part are read only once no one else can change them: in one
+    statement with the lock, PostgreSQL would hand back the versions from before the wait.
+    The main workflow's state is not read here (a step in a part never needs it).
     """
-    row = session.execute(_LOCK_FOR_COMPLETION, {"task_id": task_id}).one_or_none()
-    if row is None:
+    instance = session.execute(_LOCK_INSTANCE_OF_TASK, {"task_id": task_id}).scalar_one_or_none()
+    if instance is None:
         raise NotFound(f"task {task_id} does not exist")
-    return row[0], row[1], row[2]
+    task, part = session.execute(_TASK_AND_PART, {"task_id": task_id}).one()
+    return task, instance, part
 
 
 def _mark_completed(session: Session, task: Task, person: Person, data: dict[str, Any]) -> None:
@@ -534,7 +558,7 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     if task.assignee_id is None and not _is_candidate(session, person, task):
         raise Forbidden("you do not hold the role this task is offered to")
     definition = instance.definition
-    schema = definition.forms.get(task.form) if task.form else None
+    schema = form_schema(definition, task.form)
     validate_form(schema, data)
     data, confidential = split_confidential(schema, data)
 

@@ -43,6 +43,7 @@ from server.campaign_models import (
     CampaignPledge,
     CampaignRating,
 )
+from server.definitions import form_schema
 from server.due import SHANGHAI
 from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -150,7 +151,7 @@ def _check_timetable(timetable: dict[str, Any]) -> dict[str, str]:
 def _start_campaign(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
                     actor: Person | None, parent_id: int | None) -> dict[str, Any]:
     data.setdefault("target_unit_types", ["branch"])
-    validate_form(definition.forms.get(definition.start_form) if definition.start_form else None, data)
+    validate_form(form_schema(definition, definition.start_form), data)
     if unit.type not in CAMPAIGN_UNIT_TYPES:
         raise Invalid(
             f"a campaign is launched by a district or party committee; {unit.name} is a {unit.type}",

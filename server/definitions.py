@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,6 +180,29 @@ def deploy_folder(session: Session, folder: Path) -> list[ProcessDefinition]:
     for path in sorted(folder.glob("*.bpmn")):
         stored += deploy(session, path.read_bytes(), path.name, forms, None, skip_unchanged=True, dmn=dmn)
     return stored
+
+
+_FORMS: dict[tuple[int, str], dict[str, Any]] = {}
+_FORMS_LOCK = threading.Lock()
+
+
+def form_schema(definition: ProcessDefinition, name: str | None) -> dict[str, Any] | None:
+    """The JSON Schema of one of a definition's forms (None: no form, or not deployed with it).
+
+    A deployed definition never changes, so its forms are read once per process (the column
+    is deferred: a step that needs no form never reads the definition's dozens of them).
+    Callers must not change the schema they get.
+    """
+    if not name:
+        return None
+    key = (definition.id, definition.checksum)
+    forms = _FORMS.get(key)
+    if forms is None:
+        forms = definition.forms
+        with _FORMS_LOCK:
+            _FORMS[key] = forms
+    schema = forms.get(name)
+    return schema if isinstance(schema, dict) else None
 
 
 def latest_version(session: Session, key: str) -> ProcessDefinition | None:

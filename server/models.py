@@ -99,7 +99,7 @@ class ProcessDefinition(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     stages: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)  # definitions.form_schema
     starter: Mapped[str | None] = mapped_column(String(200))
     start_form: Mapped[str | None] = mapped_column(String(200))
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

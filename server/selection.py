@@ -42,6 +42,7 @@ from server.campaign_models import (
     SelectionObjection,
     SelectionRound,
 )
+from server.definitions import form_schema
 from server.due import SHANGHAI, resolve_due
 from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -92,7 +93,7 @@ def _start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUni
     data = {k: v for k, v in data.items() if k in allowed}
     from inbox.service import validate_form
 
-    validate_form(definition.forms.get(definition.start_form) if definition.start_form else None,
+    validate_form(form_schema(definition, definition.start_form),
                   {k: v for k, v in data.items() if k != "title"})
     if unit.type != "branch":
         raise Invalid(f"the selection runs in a party branch; {unit.name} is a {unit.type}",

@@ -34,6 +34,7 @@ def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -
     branch = session.get(CampaignBranch, instance.id)
     if branch is None or branch.appraisal_published_at is None:
         return
+    audit.write_pending(session)  # a check of this transaction's own must be seen too
     done = session.scalar(
         select(AuditEvent.id).where(AuditEvent.instance_id == instance.id, AuditEvent.action == CHECKED).limit(1)
     )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from inbox.models import OPEN, Task
 from inbox.service import register_completion_hook, validate_form
 from server import audit, clock
+from server.definitions import form_schema
 from server.due import SHANGHAI
 from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -255,7 +256,7 @@ def _start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUni
     start form is checked and every variable the process reads is present."""
     if actor is not None:
         data = {k: v for k, v in data.items() if k not in SERVER_KEYS}
-    schema = definition.forms.get(definition.start_form) if definition.start_form else None
+    schema = form_schema(definition, definition.start_form)
     validate_form(schema, {k: v for k, v in data.items() if k not in SERVER_KEYS})
     return {**START_DEFAULTS[definition.key], **data}
 

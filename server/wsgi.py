@@ -1,5 +1,21 @@
-"""WSGI entry point for gunicorn: ``server.wsgi:app``."""
+"""WSGI entry point for gunicorn: ``server.wsgi:app`` (``python -m server serve`` and ``make scale-out``).
+
+A serving process also tunes Python's cyclic garbage collector. A completion allocates tens
+of thousands of short-lived objects (ORM rows, engine tasks, JSON); with the default
+threshold of 700 the collector ran several times per request and, on PostgreSQL, took about
+a seventh of a completion's instructions (docs/benchmarks.md). A higher first threshold lets
+short-lived garbage die by reference counting first; ``freeze`` moves everything the start-up
+made (mappers, specs, the app) out of the collector's sight, so a full collection does not
+walk it again and again.
+"""
+
+import gc
 
 from server import create_app
 
 app = create_app()
+
+GC_THRESHOLDS = (10_000, 20, 20)
+gc.collect()
+gc.freeze()
+gc.set_threshold(*GC_THRESHOLDS)

@@ -58,3 +58,42 @@ def test_parallel_claims_and_completions(app):
         assert [t["element_id"] for t in instance["open_tasks"]] == ["WriteReport"]
         completed = [h for h in instance["history"] if h["action"] == "task.completed"]
         assert len(completed) == 2
+
+
+def test_parallel_steps_in_one_instance_and_one_body_lose_nothing(app):
+    """Members answer at the same moment, each in his own detached body, while the secretary
+    witnesses in the same bodies: every step is kept, every body ends, the summary follows."""
+    from tests.timers_support import deploy_test_bpmn
+
+    deploy_test_bpmn("pair_check.bpmn")
+    people = [f"m{i}" for i in range(1, 9)]
+    with serve(app) as base:
+        sec1 = Client(base).login("sec1")
+        status, instance = sec1.call("POST", "/api/process-instances", {
+            "process_key": "pair_check", "org_unit": "demo-branch1", "data": {"people": people}})
+        assert status == 201, instance
+        members = [Client(base).login(p) for p in people]
+        answers = [c.call("GET", "/api/tasks?scope=mine")[1]["items"][0]["id"] for c in members]
+        witness = [t["id"] for t in sec1.call("GET", "/api/tasks?scope=claimable&limit=100")[1]["items"]]
+        assert len(witness) == len(people)
+        secretaries = [Client(base).login("sec1") for _ in people]
+        # Each body gets its answer and its witness at once; the bodies all race each other too.
+        clients = members + secretaries
+        barrier = threading.Barrier(len(clients))
+        results: list[object] = [None] * len(clients)
+
+        def go(i: int, client: Client, task_id: int) -> None:
+            barrier.wait()
+            results[i] = client.call("POST", f"/api/tasks/{task_id}/complete", {"data": {}})[0]
+
+        threads = [threading.Thread(target=go, args=(i, c, t))
+                   for i, (c, t) in enumerate(zip(clients, answers + witness, strict=True))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert Counter(results) == {200: len(clients)}, results
+        after = sec1.call("GET", f"/api/process-instances/{instance['id']}")[1]
+        assert [t["element_id"] for t in after["open_tasks"]] == ["Summary"]
+        completed = [h for h in after["history"] if h["action"] == "task.completed"]
+        assert len(completed) == len(clients)
