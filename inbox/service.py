@@ -489,19 +489,24 @@ def _run_completion_hooks(
         )
 
 
-_LOCK_INSTANCE_OF_TASK = (
-    select(ProcessInstance)
-    .join(Task, Task.instance_id == ProcessInstance.id)
+_IN_A_PART = (
+    select(Task, ProcessInstance, InstancePart)
+    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+    .join(InstancePart, InstancePart.id == Task.part_id)
+    .options(joinedload(ProcessInstance.definition, innerjoin=True),
+             joinedload(ProcessInstance.org_unit, innerjoin=True),
+             undefer(InstancePart.engine_state))
+    .where(Task.id == bindparam("task_id"))
+    .with_for_update(of=[ProcessInstance, Task, InstancePart])
+    .execution_options(populate_existing=True)
+)
+_IN_THE_MAIN = (
+    select(Task, ProcessInstance)
+    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
     .options(joinedload(ProcessInstance.definition, innerjoin=True),
              joinedload(ProcessInstance.org_unit, innerjoin=True))
     .where(Task.id == bindparam("task_id"))
-    .with_for_update(of=ProcessInstance)
-)
-_TASK_AND_PART = (
-    select(Task, InstancePart)
-    .outerjoin(InstancePart, InstancePart.id == Task.part_id)
-    .options(undefer(InstancePart.engine_state))
-    .where(Task.id == bindparam("task_id"))
+    .with_for_update(of=[ProcessInstance, Task])
     .execution_options(populate_existing=True)
 )
 _TASKS = cast(Table, Task.__table__)
@@ -515,18 +520,25 @@ _COMPLETE_TASK = (
 
 
 def _lock_for_completion(session: Session, task_id: int) -> tuple[Task, ProcessInstance, InstancePart | None]:
-    """The task's instance, locked (with its definition and unit), then the task and its part.
+    """The task, its instance (with definition and unit) and its part, locked, in one query.
 
-    Every step of an instance locks its row first (PostgreSQL ``FOR UPDATE``; SQLite serialises
-    writers), so the task and part are read only once no one else can change them: in one
-    statement with the lock, PostgreSQL would hand back the versions from before the wait.
+    Every step of an instance locks its row (PostgreSQL ``FOR UPDATE``; SQLite serialises
+    writers), and every row read here is locked too: after waiting for a lock, PostgreSQL
+    hands back the newest version of the rows it locks and the old version of any other.
+    An outer join cannot be locked, so a task of the main workflow takes a second query.
+    The instance is locked first (``OF`` order), as every other writer of an instance does.
     The main workflow's state is not read here (a step in a part never needs it).
     """
-    instance = session.execute(_LOCK_INSTANCE_OF_TASK, {"task_id": task_id}).scalar_one_or_none()
-    if instance is None:
+    row = session.execute(_IN_A_PART, {"task_id": task_id}).one_or_none()
+    if row is not None:
+        return row[0], row[1], row[2]
+    found = session.execute(_IN_THE_MAIN, {"task_id": task_id}).one_or_none()
+    if found is None:
         raise NotFound(f"task {task_id} does not exist")
-    task, part = session.execute(_TASK_AND_PART, {"task_id": task_id}).one()
-    return task, instance, part
+    task, instance = found
+    if task.part_id is not None:  # it moved into a part meanwhile: impossible, but never step stale state
+        raise Conflict("the task changed while it was being completed; try again")
+    return task, instance, None
 
 
 def _mark_completed(session: Session, task: Task, person: Person, data: dict[str, Any]) -> None:

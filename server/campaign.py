@@ -318,12 +318,13 @@ def _member_id(c: Completion) -> int:
 _PLEDGE = select(CampaignPledge).where(CampaignPledge.branch_instance_id == bindparam("branch"),
                                       CampaignPledge.person_id == bindparam("person"))
 _BRANCH_CAMPAIGN_PLEDGE = (
-    select(CampaignBranch, Campaign, CampaignPledge)
+    select(CampaignBranch.campaign_id, CampaignBranch.org_unit_id, Campaign.timetable, CampaignPledge)
     .join(Campaign, Campaign.instance_id == CampaignBranch.campaign_id)
     .outerjoin(CampaignPledge, and_(CampaignPledge.branch_instance_id == CampaignBranch.instance_id,
                                     CampaignPledge.person_id == bindparam("person")))
     .where(CampaignBranch.instance_id == bindparam("branch"))
 )
+"""What a draft needs: the branch run's campaign and unit, the plan's dates, the member's pledge if any."""
 
 
 def _pledge_of(c: Completion) -> CampaignPledge:
@@ -362,9 +363,9 @@ def _draft_pledge(c: Completion) -> None:
                               ).one_or_none()
     if found is None:
         raise NotFound(f"process instance {c.task.instance_id} is not a campaign branch")
-    branch, campaign, pledge = found
+    campaign_id, org_unit_id, timetable, pledge = found
     deadline = _parse_date(c.data["deadline"], "deadline")
-    last = date.fromisoformat(campaign.timetable["fulfil"])
+    last = date.fromisoformat(timetable["fulfil"])
     if deadline < today():
         raise Invalid("the pledge's deadline is in the past", [{"field": "deadline", "message": "in the past"}])
     if deadline > last:
@@ -376,8 +377,8 @@ def _draft_pledge(c: Completion) -> None:
              "approved_at": None, "approved_by_id": None}
     if pledge is None:  # the first draft: a plain INSERT, no object to track
         c.session.connection().execute(_INSERT_PLEDGE, {
-            **entry, "campaign_id": branch.campaign_id, "branch_instance_id": branch.instance_id,
-            "org_unit_id": branch.org_unit_id, "person_id": member_id, "returns": 0})
+            **entry, "campaign_id": campaign_id, "branch_instance_id": c.task.instance_id,
+            "org_unit_id": org_unit_id, "person_id": member_id, "returns": 0})
         return
     for key, value in entry.items():
         setattr(pledge, key, value)
