@@ -211,6 +211,10 @@ def _throughput_mode(bench: Bench, mode: str, backend: str) -> dict[str, Any]:
     for name in plan:
         run = result[name]
         bench.log(f"    {key}: {name} {run['per_s']}/s (p95 {run['latency']['p95_ms']} ms)")
+        if run["exhausted_clients"]:
+            bench.notes.append(
+                f"throughput {key}: {name} ran out of work after {run['seconds']} s of {plan[name][0]:g} "
+                f"({run['exhausted_clients']} of {len(clients)} clients); its rate includes their idle ends")
     floor = result["floor"]["per_s"]
     result["ours_per_floor"] = round(result["ours"]["per_s"] / floor, 3) if floor else None
     if "light" in result and floor:
