@@ -46,9 +46,9 @@ def record(
     """Add one row to the trail, written with the transaction's other rows when it commits.
 
     Rows are kept with the session and written as one INSERT just before the commit (or
-    when ``write_pending`` is called, before reading the trail back in the same
-    transaction): a step records two to fifty of them, and one statement costs less
-    than fifty. A rolled-back transaction writes none.
+    before ``history`` or ``has_event`` reads the trail back in the same transaction): a
+    step records two to fifty of them, and one statement costs less than fifty. A
+    rolled-back transaction writes none. Read the trail through this module only.
     """
     record_all(session, [event(action, actor=actor, instance_id=instance_id, task_id=task_id,
                                definition_id=definition_id, **details)])
@@ -79,6 +79,15 @@ def _before_commit(session: Session) -> None:
 @event_listener(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def has_event(session: Session, instance_id: int, action: str) -> bool:
+    """Whether the instance's trail holds ``action``, this transaction's own rows included."""
+    write_pending(session)
+    found = session.scalar(
+        select(AuditEvent.id).where(AuditEvent.instance_id == instance_id, AuditEvent.action == action).limit(1)
+    )
+    return found is not None
 
 
 def history(session: Session, instance_id: int) -> list[dict[str, Any]]:

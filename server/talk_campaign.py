@@ -10,13 +10,12 @@ start each talk once however often the branch is saved.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import audit
 from server.engine import Snapshot
 from server.instances import register_save_hook
-from server.models import AuditEvent, ProcessInstance
+from server.models import ProcessInstance
 from server.talks import on_appraisal_results
 
 CAMPAIGN_BRANCH_KEY = "vanguard_campaign_branch"
@@ -34,11 +33,7 @@ def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -
     branch = session.get(CampaignBranch, instance.id)
     if branch is None or branch.appraisal_published_at is None:
         return
-    audit.write_pending(session)  # a check of this transaction's own must be seen too
-    done = session.scalar(
-        select(AuditEvent.id).where(AuditEvent.instance_id == instance.id, AuditEvent.action == CHECKED).limit(1)
-    )
-    if done is not None:
+    if audit.has_event(session, instance.id, CHECKED):
         return
     talks = on_appraisal_results(session, branch.org_unit, appraisal_results(session, instance.id),
                                  source_prefix=f"campaign:{branch.campaign_id}:{instance.id}")
