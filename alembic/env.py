@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from alembic import context
-
 import inbox.models  # noqa: F401 - registers the inbox tables
-import server.campaign_models  # noqa: F401 - registers the campaign and selection tables
-import server.models  # noqa: F401 - registers the server tables
-import server.talk_models  # noqa: F401 - registers the talk-loop tables
+import server.audit  # noqa: F401
+import server.calendar.models  # noqa: F401
+import server.campaign.models  # noqa: F401 - registers the campaign and selection tables
+import server.notifications.models  # noqa: F401
+import server.org.models  # noqa: F401 - registers the server tables
+import server.talks.models  # noqa: F401 - registers the talk-loop tables
+import server.workflow.models  # noqa: F401
+from alembic import context
 from server.config import Settings
 from server.database import Base, make_engine
 

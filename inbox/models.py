@@ -1,6 +1,6 @@
 """The inbox tables: one row per human task, and who may claim it.
 
-Rows are written by ``server.instances`` in the same transaction that saves
+Rows are written by ``server.workflow.instances`` in the same transaction that saves
 the engine state, so the inbox is always a plain SQL query and never reads
 engine blobs.
 """
@@ -14,7 +14,8 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
-from server.models import OrgUnit, Person, ProcessInstance
+from server.org.models import OrgUnit, Person
+from server.workflow.models import ProcessInstance
 
 OPEN = "open"
 COMPLETED = "completed"

@@ -20,13 +20,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import COMPLETED, OPEN, Task, TaskCandidate
 from server import audit, clock
-from server.definitions import form_schema
-from server.engine import EngineError
+from server.access import visible_unit_filter
 from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from server.instances import advance_and_save, advance_part_and_save, load_part_run, load_run
-from server.models import InstancePart, OrgUnit, Person, Position, ProcessInstance
-from server.org import active_position_filter, holds_any, person_by_username, visible_unit_filter
-from server.timers import cancel_task_jobs
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import active_position_filter, holds_any, person_by_username
+from server.workflow.definitions import form_schema
+from server.workflow.engine.core import EngineError
+from server.workflow.instances import advance_and_save, advance_part_and_save, load_part_run, load_run
+from server.workflow.jobs import cancel_task_jobs
+from server.workflow.models import InstancePart, ProcessInstance
 
 SCOPES = ("mine", "claimable", "all")
 # Each sort is a list of (column, descending); "due" lists tasks without a due date last.

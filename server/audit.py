@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Table, insert, select
 from sqlalchemy.event import listens_for as event_listener
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from server import clock
-from server.models import AuditEvent, Person
+from server.database import Base, UTCDateTime, utcnow
+from server.org.models import Person
+
+
+class AuditEvent(Base):
+    """Who did what and when; never updated, never deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Person | None] = relationship()
 
 
 def event(

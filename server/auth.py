@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.errors import DomainError
-from server.models import Person
+from server.org.models import Person
 
 
 class Unauthorized(DomainError):

@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database at {settings.database_url} is up to date")
         return 0
     if args.command == "seed-demo":
-        from server import create_app, db, demo
+        from server import demo
+        from server.app import create_app
+        from server.database import db
 
         create_app({"VANGUARD_STARTUP": False})
         with db.transaction() as session:

@@ -199,3 +199,7 @@ class Database:
         for engine in {self.engine, self.read_engine}:
             if engine is not None:
                 engine.dispose()
+
+
+db = Database()
+"""The process's database, bound by ``create_app`` (or a worker's start-up) with ``db.init``."""

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth import hash_password
-from server.models import OrgUnit, Person, Position
-from server.org import add_unit
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import add_unit
 
 DEMO_PASSWORD = "demo"
 

@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session
 
 from inbox.models import CANCELLED, COMPLETED, OPEN, Task
 from server import audit, clock
-from server.engine import BPMN_NS
 from server.errors import Forbidden, NotFound
-from server.models import InstancePart, OrgUnit, Person, Position, ProcessDefinition, ProcessInstance
-from server.org import active_position_filter, unit_by_ref, unit_dict
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import active_position_filter, unit_by_ref, unit_dict
+from server.workflow.engine.core import BPMN_NS
+from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance
 
 MONITOR_ROLE = "org_admin"
 

@@ -9,9 +9,9 @@ from flask import g
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from server import db
+from server.database import db
 from server.errors import NotFound
-from server.models import Person
+from server.org.models import Person
 
 T = TypeVar("T")
 

@@ -8,9 +8,10 @@ from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from server import db, demo
+from server import demo
 from server.config import Settings
-from server.definitions import deploy_folder
+from server.database import db
+from server.workflow.definitions import deploy_folder
 
 log = logging.getLogger("vanguard")
 
@@ -39,7 +40,7 @@ def start_background(settings: Settings) -> None:
     """Embedded mode: fire timers, due dates and schedules from a thread of this process.
 
     ``VANGUARD_SCHEDULER=off`` in scale-out mode (Celery workers do it) and in tests
-    (they call ``server.scheduler.run_pending``). Its first pass fires everything that
+    (they call ``server.workflow.scheduler.run_pending``). Its first pass fires everything that
     fell due while the server was down.
     """
     if settings.scheduler != "embedded":
@@ -48,8 +49,8 @@ def start_background(settings: Settings) -> None:
     if not inspect(db.engine).has_table("timer_job"):
         log.warning("no timer tables yet: run `python -m server upgrade`; timers are not running")
         return
-    from server.campaign_launch import resume_launches
-    from server.scheduler import start_embedded
+    from server.campaign.launch import resume_launches
+    from server.workflow.scheduler import start_embedded
 
     start_embedded()
     log.info("embedded scheduler running")

@@ -34,8 +34,13 @@ from typing import Any
 
 from celery import Celery, bootsteps, signals
 
-from server import clock, create_app, db, mail, notifications, scheduler
+from server import clock
+from server.app import create_app
 from server.config import Settings
+from server.database import db
+from server.notifications import mail
+from server.notifications import service as notifications
+from server.workflow import scheduler
 
 log = logging.getLogger("vanguard.worker")
 
@@ -131,7 +136,7 @@ app.steps["worker"].add(Dispatcher)
 @app.task(name="vanguard.run_launch")
 def run_launch(launch_id: int) -> None:
     """Create a campaign's branch instances batch by batch (safe to run twice)."""
-    from server.campaign_launch import run_launch as run
+    from server.campaign.launch import run_launch as run
 
     run(launch_id)
 
@@ -139,7 +144,7 @@ def run_launch(launch_id: int) -> None:
 @signals.worker_ready.connect
 def _resume_launches(**_: Any) -> None:
     """Launches a dead process left half-done are finished by the workers."""
-    from server.campaign_launch import resume_launches, set_launch_dispatcher
+    from server.campaign.launch import resume_launches, set_launch_dispatcher
 
     set_launch_dispatcher(lambda launch_id: run_launch.apply_async((launch_id,), queue=QUEUE))
     resumed = resume_launches()

@@ -11,7 +11,7 @@ walk it again and again.
 
 import gc
 
-from server import create_app
+from server.app import create_app
 
 app = create_app()
 

@@ -78,7 +78,7 @@ def close_item(client: Any, problem_id: int, note: str = "问题已解决，党�
 
 
 def fire_timers() -> Any:
-    from server import scheduler
+    from server.workflow import scheduler
 
     return scheduler.run_pending()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from server.workdays import LIBRARY_LAST_COVERED_YEAR
+from server.calendar.workdays import LIBRARY_LAST_COVERED_YEAR
 from tests.timers_support import audit_count, beijing, deploy_test_bpmn, jobs, start
 
 

@@ -82,8 +82,8 @@ def set_now(fake_clock: Any, iso: str) -> None:
 
 
 def lock_versions(ids: list[int]) -> dict[int, int]:
-    from server import db
-    from server.models import ProcessInstance
+    from server.database import db
+    from server.workflow.models import ProcessInstance
 
     with db.transaction() as s:
         return dict(s.execute(select(ProcessInstance.id, ProcessInstance.lock_version)
@@ -271,9 +271,10 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
 
 
 def test_one_rating_per_rater_and_member_is_a_database_rule(app, as_user, fake_clock):
-    from server import db
-    from server.campaign_models import CampaignRating
-    from server.models import Person, ProcessInstance
+    from server.campaign.models import CampaignRating
+    from server.database import db
+    from server.org.models import Person
+    from server.workflow.models import ProcessInstance
 
     campaign_id = launch(as_user)["campaign"]["id"]
     with db.transaction() as s:
@@ -324,9 +325,9 @@ def test_generic_start_of_a_campaign_also_launches_it(as_user, fake_clock):
 
 
 def test_launch_over_two_hundred_branches_runs_in_batches(app, as_user, fake_clock):
-    from server import db
-    from server.models import OrgUnit, Person, Position
-    from server.org import add_unit
+    from server.database import db
+    from server.org.models import OrgUnit, Person, Position
+    from server.org.tree import add_unit
 
     with db.transaction() as s:
         district = s.scalar(select(OrgUnit).where(OrgUnit.code == "demo-district"))
@@ -349,7 +350,7 @@ def test_launch_over_two_hundred_branches_runs_in_batches(app, as_user, fake_clo
     assert done == {**done, "state": "done", "done": True, "total": 200, "created": 200, "percent": 100}
     assert done["batches"] >= 4
     campaign_id = body["campaign"]["id"]
-    from server.models import ProcessInstance
+    from server.workflow.models import ProcessInstance
 
     with db.transaction() as s:
         children = s.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == campaign_id)).all()
@@ -362,13 +363,13 @@ def test_launch_over_two_hundred_branches_runs_in_batches(app, as_user, fake_clo
 
 
 def test_a_launch_batch_is_idempotent(app, as_user, fake_clock):
-    from server.campaign_launch import resume_launches, run_launch_batch
-    from server.campaign_launch import wait_for_launch as wait_for_thread
+    from server.campaign.launch import resume_launches, run_launch_batch
+    from server.campaign.launch import wait_for_launch as wait_for_thread
 
     launched = launch(as_user)
     assert run_launch_batch(launched["launch"]["id"]) is False  # done stays done
-    from server import db
-    from server.campaign_models import CampaignLaunch
+    from server.campaign.models import CampaignLaunch
+    from server.database import db
 
     with db.transaction() as s:
         row = s.get(CampaignLaunch, launched["launch"]["id"])

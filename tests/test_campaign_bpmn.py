@@ -24,7 +24,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _forms():
-    from server.definitions import load_forms
+    from server.workflow.definitions import load_forms
 
     return load_forms(ROOT / "workflows" / "forms")
 
@@ -105,7 +105,7 @@ def test_bpmn_js_round_trip_keeps_the_processes_unchanged(tmp_path):
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "bpmn-moddle").is_dir():
         pytest.skip("node and node_modules/bpmn-moddle are needed (npm ci)")
-    from server.definitions import validate
+    from server.workflow.definitions import validate
 
     script = tmp_path / "roundtrip.cjs"
     script.write_text(ROUNDTRIP_JS)

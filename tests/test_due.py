@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.due import (
+from server.calendar.due import (
     DueExpressionError,
     DueResult,
     parse_iso_duration,
     parse_working_days,
     resolve_due,
 )
-from server.workdays import WorkdayCalendar
+from server.calendar.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkdayCalendar()

@@ -156,7 +156,7 @@ def test_start_errors_are_specific(as_user):
 
 
 def test_state_survives_a_restart(app_config, as_user):
-    from server import create_app
+    from server.app import create_app
 
     instance = start_report(as_user)
     m1 = as_user("m1")

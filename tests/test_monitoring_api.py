@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from server import db
-from server.models import OrgUnit, Person, Position
+from server.database import db
+from server.org.models import OrgUnit, Person, Position
 
 REPORT = {"activity": "社区志愿服务", "activity_date": "2026-09-20", "hours": 2}
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from inbox.models import Task
-from server import db
-from server.models import InstancePart, ProcessInstance, TimerJob
+from server.database import db
+from server.workflow.models import InstancePart, ProcessInstance, TimerJob
 from tests.timers_support import deploy_test_bpmn, run_due, start
 
 PEOPLE = ["m1", "m2", "m3"]

@@ -19,10 +19,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 
-from server import clock, create_app, db
+from server import clock
+from server.app import create_app
+from server.audit import AuditEvent
 from server.cli import upgrade
-from server.instances import load_run, start_instance
-from server.models import AuditEvent, ProcessInstance, TimerJob
+from server.database import db
+from server.workflow.instances import load_run, start_instance
+from server.workflow.models import ProcessInstance, TimerJob
 from tests.conftest import IN_CI, PG_BASE, _pg_available
 from tests.timers_support import deploy_test_bpmn
 

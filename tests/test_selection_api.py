@@ -14,7 +14,7 @@ def start(as_user, user="sec1", **body):
 
 
 def test_quota_is_ten_percent_rounded_down_at_least_one():
-    from server.selection import quota
+    from server.campaign.selection import quota
 
     assert [quota(n) for n in (0, 1, 9, 10, 12, 19, 20, 29, 50)] == [1, 1, 1, 1, 1, 1, 2, 2, 5]
 
@@ -133,14 +133,14 @@ def test_the_quarterly_selection(as_user, fake_clock):
 
 
 def test_the_schedule_starts_a_selection_with_a_plain_function(app, fake_clock):
-    from server import db
-    from server.selection import start_selection
+    from server.campaign.selection import start_selection
+    from server.database import db
 
     with db.transaction() as s:
         instance = start_selection(s, "demo-branch2")
         assert instance.stage == "evaluation" and instance.title.startswith("2026-Q3")
         instance_id = instance.id
-    from server.campaign_models import SelectionRound
+    from server.campaign.models import SelectionRound
 
     with db.transaction() as s:
         rnd = s.get(SelectionRound, instance_id)

@@ -61,8 +61,8 @@ def test_openapi_document_lists_every_route(client, app):
 def test_demo_organisation(app):
     from sqlalchemy import func, select
 
-    from server import db
-    from server.models import OrgUnit, Person
+    from server.database import db
+    from server.org.models import OrgUnit, Person
 
     with db.transaction() as s:
         assert s.scalar(select(func.count(Person.id))) == 1 + 1 + 2 + 3 + 3 + 30 + 1

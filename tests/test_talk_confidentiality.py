@@ -12,9 +12,10 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from server import db
-from server.models import AuditEvent, ProcessInstance
-from server.talk_models import TalkConfidential
+from server.audit import AuditEvent
+from server.database import db
+from server.talks.models import TalkConfidential
+from server.workflow.models import ProcessInstance
 from tests.talkkit import answer, local, ok, problem, record, request_talk, talk
 
 SECRET = "绝密测试内容-家庭变故细节-7Q"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from server import db, talks
-from server.models import OrgUnit, Person, Position
-from server.talk_models import Talk
+from server.database import db
+from server.org.models import OrgUnit, Person, Position
+from server.talks import talks
+from server.talks.models import Talk
 from tests.talkkit import complete, local, ok, open_task, record, start_talk, talk
 
 

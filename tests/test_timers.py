@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server import db
-from server.models import Notification, ProcessInstance, TimerJob
+from server.database import db
+from server.notifications.models import Notification
+from server.workflow.models import ProcessInstance, TimerJob
 from tests.timers_support import audit_count, beijing, deploy_test_bpmn, jobs, run_due, start
 
 
@@ -133,7 +134,7 @@ def test_answering_in_time_cancels_the_timer(as_user, talks):
 
 
 def test_timers_due_while_down_fire_once_after_restart(app_config, as_user, talks):
-    from server import create_app
+    from server.app import create_app
 
     fake = talks
     fire_at = beijing(2026, 9, 29, 12, 0).isoformat()

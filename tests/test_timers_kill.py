@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from server import clock, create_app, db
+from server import clock
+from server.app import create_app
+from server.audit import AuditEvent
 from server.cli import upgrade
-from server.instances import load_run
-from server.models import AuditEvent, ProcessInstance, TimerJob
+from server.database import db
+from server.workflow.instances import load_run
+from server.workflow.models import ProcessInstance, TimerJob
 from tests.timers_support import deploy_test_bpmn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +32,7 @@ def _scheduler(url: str, tmp_path: Path, log_name: str) -> subprocess.Popen[byte
            "VANGUARD_SECRET_KEY": "test", "VANGUARD_INSTANCE_DIR": str(tmp_path / "instance"),
            "PYTHONPATH": str(ROOT)}
     log = open(tmp_path / log_name, "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-m", "server.scheduler", "--interval", "0.2"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "server.workflow.scheduler", "--interval", "0.2"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -63,7 +66,7 @@ def test_sigkill_mid_run_then_restart_fires_everything_once(tmp_path):
                 "scheduler": "off", "TESTING": True})
     try:
         deploy_test_bpmn("timer_wait.bpmn")
-        from server.instances import start_instance
+        from server.workflow.instances import start_instance
 
         # Started an hour ago (by this process's clock); due a minute ago (by the wall clock the
         # scheduler processes read): everything fell due "while the server was down".

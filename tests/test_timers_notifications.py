@@ -10,8 +10,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from server import db
-from server.models import Notification, Person
+from server.database import db
+from server.notifications.models import Notification
+from server.org.models import Person
 from tests.timers_support import audit_count, run_due, start
 
 

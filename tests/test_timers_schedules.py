@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from server import db
-from server.models import ProcessInstance, Schedule
-from server.schedules import Cron, Repeat, parse_cadence
+from server.database import db
+from server.workflow.models import ProcessInstance, Schedule
+from server.workflow.schedules import Cron, Repeat, parse_cadence
 from tests.timers_support import SH, audit_count, beijing, deploy_test_bpmn, jobs, run_due
 
 # -- cadences (pure) ------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_a_unit_that_cannot_start_does_not_hold_up_the_others(as_user, quarterly
 
 
 def _audit(action):
-    from server.models import AuditEvent
+    from server.audit import AuditEvent
 
     with db.transaction() as session:
         return [e.details for e in session.scalars(select(AuditEvent).where(AuditEvent.action == action))]

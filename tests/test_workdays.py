@@ -12,8 +12,8 @@ from unittest import mock
 import holidays
 import pytest
 
-from server import workdays
-from server.workdays import (
+from server.calendar import workdays
+from server.calendar.workdays import (
     LIBRARY_COVERED_YEARS,
     LIBRARY_LAST_COVERED_YEAR,
     DayInfo,

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from server import db
-from server.definitions import deploy
-from server.models import AuditEvent, TimerJob
+from server.audit import AuditEvent
+from server.database import db
+from server.workflow.definitions import deploy
+from server.workflow.models import TimerJob
 
 BPMN = Path(__file__).resolve().parent / "bpmn"
 SH = ZoneInfo("Asia/Shanghai")
@@ -34,7 +35,7 @@ def start(client: Any, key: str, unit: str = "demo-branch1", data: dict[str, Any
 
 
 def run_due() -> Any:
-    from server.scheduler import run_pending
+    from server.workflow.scheduler import run_pending
 
     return run_pending()
 

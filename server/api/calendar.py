@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from server import audit, clock
 from server.api import api_bp, int_arg, json_body
-from server.calendar_store import calendar_for
-from server.due import SHANGHAI
+from server.calendar.due import SHANGHAI
+from server.calendar.models import CalendarOverride
+from server.calendar.store import calendar_for
+from server.calendar.workdays import LIBRARY_COVERED_YEARS, DayInfo
 from server.errors import BadRequest, Forbidden, Invalid, NotFound
-from server.models import CalendarOverride, OrgUnit, Person, Position
-from server.org import active_position_filter
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import active_position_filter
 from server.requests import me, read, write
-from server.workdays import LIBRARY_COVERED_YEARS, DayInfo
 
 
 def _date(text: str | None, field: str) -> date:

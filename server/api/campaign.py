@@ -7,14 +7,16 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
-from server import campaign as campaign_rules  # noqa: F401 - registers the campaign hooks
-from server import campaign_board, instances, selection
 from server.api import api_bp, json_body
 from server.api.openapi import SPEC
-from server.campaign import CAMPAIGN
+from server.campaign import board as campaign_board
+from server.campaign import rules as campaign_rules  # noqa: F401 - registers the campaign hooks
+from server.campaign import selection
+from server.campaign.rules import CAMPAIGN
 from server.errors import BadRequest
-from server.org import unit_by_ref
+from server.org.tree import unit_by_ref
 from server.requests import me, read, write
+from server.workflow import instances
 
 
 def _campaign_arg() -> int | None:

@@ -7,12 +7,13 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server import bpmndiff, definitions
 from server.api import api_bp, int_arg
 from server.errors import BadRequest, Forbidden, Invalid, NotFound
-from server.models import Position, ProcessDefinition, ProcessInstance
-from server.org import active_position_filter
+from server.org.models import Position
+from server.org.tree import active_position_filter
 from server.requests import me, read, write
+from server.workflow import bpmndiff, definitions
+from server.workflow.models import ProcessDefinition, ProcessInstance
 
 
 def _upload() -> tuple[bytes, str, dict[str, Any], dict[str, bytes]]:

@@ -6,12 +6,14 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server import audit, instances
+from server import audit
+from server.access import visible_unit_filter
 from server.api import api_bp, int_arg, json_body
 from server.errors import BadRequest
-from server.models import InstanceComment, OrgUnit, ProcessDefinition, ProcessInstance
-from server.org import visible_unit_filter
+from server.org.models import OrgUnit
 from server.requests import me, read, write
+from server.workflow import instances
+from server.workflow.models import InstanceComment, ProcessDefinition, ProcessInstance
 
 
 @api_bp.post("/process-instances")

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import jsonify
 
-from server import notifications
 from server.api import api_bp, bool_arg, int_arg
+from server.notifications import service as notifications
 from server.requests import me, read, write
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import jsonify
 
-from server import schedules
 from server.api import api_bp, json_body
 from server.requests import me, read, write
+from server.workflow import schedules
 
 
 @api_bp.get("/schedules")

@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from server.api import api_bp, json_body
 from server.auth import User, authenticate
 from server.errors import BadRequest, Invalid
-from server.org import positions_of, unit_dict
+from server.org.tree import positions_of, unit_dict
 from server.requests import me, read, write
 
 LOCALES = ("zh_Hans_CN", "en")

@@ -11,12 +11,15 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server import talk_campaign, talk_documents, talk_reports, talks  # noqa: F401 - talk_campaign registers its hook
 from server.api import api_bp, bool_arg, int_arg, json_body
 from server.errors import BadRequest, Forbidden
-from server.models import OrgUnit, Position
-from server.org import active_position_filter, unit_by_ref
+from server.org.models import OrgUnit, Position
+from server.org.tree import active_position_filter, unit_by_ref
 from server.requests import me, read, write
+from server.talks import appraisal as talk_campaign  # noqa: F401 - talk_campaign registers its hook
+from server.talks import documents as talk_documents
+from server.talks import reports as talk_reports
+from server.talks import talks
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

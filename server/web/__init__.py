@@ -65,7 +65,7 @@ def switch_language(code: str) -> Any:
     response = make_response(redirect(request.referrer or url_for("web.inbox")))
     response.set_cookie("vanguard_locale", locale, max_age=3600 * 24 * 365, samesite="Lax")
     if current_user.is_authenticated:
-        from server.models import Person
+        from server.org.models import Person
         from server.requests import write
 
         def save(session: Any) -> None:

@@ -15,8 +15,8 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from server.models import ROLES, UNIT_TYPES, Position
-from server.org import active_position_filter
+from server.org.models import ROLES, UNIT_TYPES, Position
+from server.org.tree import active_position_filter
 from server.requests import read
 from server.web import web_bp
 

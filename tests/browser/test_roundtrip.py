@@ -15,9 +15,11 @@ from sqlalchemy import and_, select
 
 from inbox import service
 from inbox.models import OPEN, Task, TaskCandidate
-from server import db, instances
-from server.engine import parse_bpmn
-from server.models import Person, Position, ProcessInstance
+from server.database import db
+from server.org.models import Person, Position
+from server.workflow import instances
+from server.workflow.engine.core import parse_bpmn
+from server.workflow.models import ProcessInstance
 from tests.browser.designer_helpers import open_designer, open_file, problems
 
 pytestmark = pytest.mark.browser

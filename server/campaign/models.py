@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.database import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from server.models import OrgUnit, Person
+    from server.org.models import OrgUnit, Person
 
 LAUNCH_PENDING = "pending"
 LAUNCH_RUNNING = "running"

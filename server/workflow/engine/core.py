@@ -47,8 +47,8 @@ from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask as _SpiffSubWorkf
 from SpiffWorkflow.util.task import TaskState
 
 from server import clock
-from server.due import SHANGHAI, parse_working_days, resolve_due
-from server.workdays import WorkdayCalendar
+from server.calendar.due import SHANGHAI, parse_working_days, resolve_due
+from server.calendar.workdays import WorkdayCalendar
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 RESERVED_IDS = {"Start", "End"}

@@ -2,7 +2,7 @@
 
 Every waiting BPMN timer and every due date of an open task is a row with its due
 time, written by a save hook in the same transaction as the instance save that
-made it wait. A scheduler (``server.scheduler``, or Celery in ``server.worker``)
+made it wait. A scheduler (``server.workflow.scheduler``, or Celery in ``server.worker``)
 fires due rows one transaction each, through :func:`fire`:
 
 1. the job row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
@@ -34,17 +34,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import OPEN, Task
 from server import audit, clock
-from server.calendar_store import calendar_for
-from server.due import DueExpressionError, resolve_due
-from server.engine import Snapshot, element_properties, has_timer_events
-from server.models import (
-    JOB_CANCELLED,
-    JOB_FAILED,
-    JOB_FIRED,
-    JOB_WAITING,
-    ProcessInstance,
-    TimerJob,
-)
+from server.calendar.due import DueExpressionError, resolve_due
+from server.calendar.store import calendar_for
+from server.workflow.engine.core import Snapshot, element_properties, has_timer_events
+from server.workflow.models import JOB_CANCELLED, JOB_FAILED, JOB_FIRED, JOB_WAITING, ProcessInstance, TimerJob
 
 log = logging.getLogger("vanguard.timers")
 
@@ -94,7 +87,7 @@ def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Sn
     """
     if snapshot.part is not None:
         return
-    from server.instances import _spec_key
+    from server.workflow.instances import _spec_key
 
     definition = instance.definition
     if not snapshot.timers and not has_timer_events(_spec_key(definition), lambda: definition.spec_json):
@@ -226,7 +219,7 @@ def fire(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome
     if job.kind in (TASK_DUE, REMINDER):
         return _fire_task_due(session, job, now, worker)
     if job.kind == SCHEDULE:
-        from server.schedules import fire_scheduled_start
+        from server.workflow.schedules import fire_scheduled_start
 
         return fire_scheduled_start(session, job, now, worker)
     job.state = JOB_FAILED
@@ -243,7 +236,7 @@ def _mark_fired(job: TimerJob, now: datetime, worker: str) -> None:
 
 
 def _fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
-    from server.instances import advance_and_save, load_run
+    from server.workflow.instances import advance_and_save, load_run
 
     assert job.instance_id is not None
     instance = session.scalar(
@@ -289,7 +282,7 @@ def _fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str
 
 
 def _fire_task_due(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
-    from server.notifications import notify_task
+    from server.notifications.service import notify_task
 
     assert job.task_id is not None
     task = session.scalar(select(Task).where(Task.id == job.task_id).with_for_update(skip_locked=True))
@@ -315,7 +308,7 @@ def _fire_task_due(session: Session, job: TimerJob, now: datetime, worker: str) 
 
 def _schedule_next_reminder(session: Session, task: Task, job: TimerJob, now: datetime) -> None:
     """``remind_every`` on the user task (e.g. ``1 working day``): remind again while open."""
-    from server.instances import _spec_key
+    from server.workflow.instances import _spec_key
 
     definition = task.instance.definition
     props = element_properties(_spec_key(definition), lambda: definition.spec_json, task.element_id)
@@ -373,7 +366,7 @@ def job_dict(job: TimerJob) -> dict[str, Any]:
 
 
 def register() -> None:
-    from server.instances import register_save_hook
+    from server.workflow.instances import register_save_hook
 
     register_save_hook(sync_instance_jobs)
 

@@ -31,22 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import audit, clock
-from server.definitions import get_latest
-from server.due import parse_iso_duration
-from server.engine import start_timer
+from server.calendar.due import parse_iso_duration
 from server.errors import Forbidden, Invalid, NotFound
-from server.models import (
-    JOB_CANCELLED,
-    JOB_WAITING,
-    UNIT_TYPES,
-    OrgUnit,
-    Person,
-    ProcessDefinition,
-    Schedule,
-    TimerJob,
-)
-from server.org import holds_any, unit_by_ref, unit_dict
-from server.timers import SCHEDULE, Outcome
+from server.org.models import UNIT_TYPES, OrgUnit, Person
+from server.org.tree import holds_any, unit_by_ref, unit_dict
+from server.workflow.definitions import get_latest
+from server.workflow.engine.core import start_timer
+from server.workflow.jobs import SCHEDULE, Outcome
+from server.workflow.models import JOB_CANCELLED, JOB_WAITING, ProcessDefinition, Schedule, TimerJob
 
 _TZ: tzinfo = ZoneInfo("Asia/Shanghai")
 
@@ -240,7 +232,7 @@ def parse_cadence(text: str, bpmn_cycle: str | None = None) -> Cadence:
 
 
 def _bpmn_cycle(definition: ProcessDefinition) -> str | None:
-    from server.instances import _spec_key
+    from server.workflow.instances import _spec_key
 
     found = start_timer(_spec_key(definition), lambda: definition.spec_json)
     if found is None or found[0] != "cycle":
@@ -438,8 +430,8 @@ def expand_next_due(session: Session, now: datetime) -> Schedule | None:
 
 
 def fire_scheduled_start(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
-    from server.instances import start_instance
-    from server.timers import _mark_fired
+    from server.workflow.instances import start_instance
+    from server.workflow.jobs import _mark_fired
 
     schedule = session.get(Schedule, job.schedule_id) if job.schedule_id is not None else None
     if schedule is None or (not schedule.enabled and schedule.next_run_at is not None):

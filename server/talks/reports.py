@@ -21,16 +21,19 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from inbox.service import register_completion_hook
-from server import clock, mail
-from server.due import SHANGHAI
-from server.engine import Snapshot
+from server import clock
+from server.calendar.due import SHANGHAI
 from server.errors import Conflict, Forbidden, NotFound
-from server.instances import register_save_hook, register_start_hook, start_instance
-from server.models import Notification, OrgUnit, Person, ProcessDefinition, ProcessInstance
-from server.notifications import recipients
-from server.org import holds_any, unit_by_ref, unit_dict
-from server.talk_models import Talk, TalkBreach, TalkProblem, TalkReminder, TalkReport
-from server.talks import TRIGGERS, Period, coverage, may_manage, period, today
+from server.notifications import mail
+from server.notifications.models import Notification
+from server.notifications.service import recipients
+from server.org.models import OrgUnit, Person
+from server.org.tree import holds_any, unit_by_ref, unit_dict
+from server.talks.models import Talk, TalkBreach, TalkProblem, TalkReminder, TalkReport
+from server.talks.talks import TRIGGERS, Period, coverage, may_manage, period, today
+from server.workflow.engine.core import Snapshot
+from server.workflow.instances import register_save_hook, register_start_hook, start_instance
+from server.workflow.models import ProcessDefinition, ProcessInstance
 
 REPORT_KEY = "talk_report"
 COVERAGE_KEY = "talk_coverage"

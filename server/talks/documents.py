@@ -23,10 +23,10 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.due import SHANGHAI
-from server.models import OrgUnit, Person
-from server.talk_models import Talk, TalkBreach
-from server.talks import (
+from server.calendar.due import SHANGHAI
+from server.org.models import OrgUnit, Person
+from server.talks.models import Talk, TalkBreach
+from server.talks.talks import (
     FOLLOW_UP_RESULTS,
     KIND_LABELS,
     STATE_LABELS,

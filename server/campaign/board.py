@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from server import clock
-from server.campaign import BRANCH, STAGES, appraisal_results, check_may_view_unit
-from server.campaign_models import (
+from server.campaign.models import (
     Campaign,
     CampaignBranch,
     CampaignCommendation,
@@ -24,11 +23,13 @@ from server.campaign_models import (
     CampaignPledge,
     CampaignRating,
 )
-from server.definitions import latest_version
+from server.campaign.rules import BRANCH, STAGES, appraisal_results, check_may_view_unit
+from server.campaign.selection import notice_board
 from server.errors import Forbidden, NotFound
-from server.models import OrgUnit, Person, Position, ProcessInstance
-from server.org import active_position_filter, unit_dict
-from server.selection import notice_board
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import active_position_filter, unit_dict
+from server.workflow.definitions import latest_version
+from server.workflow.models import ProcessInstance
 
 RATING_LABELS = {"excellent": "优秀", "good": "良好", "fair": "一般", "poor": "较差"}
 COUNTS = ("members", "pledged", "approved", "fulfilled", "rated", "appraised", "raters_done",

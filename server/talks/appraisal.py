@@ -2,7 +2,7 @@
 
 When a campaign branch publishes its appraisal (every rater has rated), each member
 graded "basically qualified" or "unqualified", or with at least a third of such votes,
-gets a must-talk for the branch secretary (``server.talks.on_appraisal_results``). This
+gets a must-talk for the branch secretary (``server.talks.talks.on_appraisal_results``). This
 bridge watches the campaign's own saves, so the campaign needs no call into the talk
 loop; the talks' sources (``campaign:<campaign>:<branch instance>:<member>``) make it
 start each talk once however often the branch is saved.
@@ -13,10 +13,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from server import audit
-from server.engine import Snapshot
-from server.instances import register_save_hook
-from server.models import ProcessInstance
-from server.talks import on_appraisal_results
+from server.talks.talks import on_appraisal_results
+from server.workflow.engine.core import Snapshot
+from server.workflow.instances import register_save_hook
+from server.workflow.models import ProcessInstance
 
 CAMPAIGN_BRANCH_KEY = "vanguard_campaign_branch"
 CHECKED = "talk.appraisal_checked"
@@ -26,8 +26,8 @@ def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -
     if snapshot.part is not None or instance.definition.key != CAMPAIGN_BRANCH_KEY:
         return  # appraisals are published by the branch's main workflow
     try:
-        from server.campaign import appraisal_results
-        from server.campaign_models import CampaignBranch
+        from server.campaign.models import CampaignBranch
+        from server.campaign.rules import appraisal_results
     except ImportError:  # the campaign is not installed
         return
     branch = session.get(CampaignBranch, instance.id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.database import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from server.models import OrgUnit, Person
+    from server.org.models import OrgUnit, Person
 
 TALK_KINDS = ("request", "must", "periodic", "topical")
 """双向约谈（党员申请） / 八必谈 / 定期谈心 / 专题谈话."""
@@ -77,7 +77,7 @@ class Talk(Base):
 
 class TalkConfidential(Base):
     """The confidential part of a talk record (需要保密的内容). Read only through
-    ``server.talks.read_confidential``, which checks who asks."""
+    ``server.talks.talks.read_confidential``, which checks who asks."""
 
     __tablename__ = "talk_confidential"
 

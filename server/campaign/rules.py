@@ -4,10 +4,10 @@ Processes (docs/campaign.md):
 
 * ``vanguard_campaign``: one instance at the district or party committee that
   holds the plan (实施方案). Starting it creates a ``Campaign`` row and a
-  ``CampaignLaunch``; ``server.campaign_launch`` then creates one
+  ``CampaignLaunch``; ``server.campaign.launch`` then creates one
   ``vanguard_campaign_branch`` instance per target unit, in batches, outside the
   request. The parent instance is never written by its branches: its view of
-  them is SQL over child instances and ledger rows (``server.campaign_board``).
+  them is SQL over child instances and ledger rows (``server.campaign.board``).
 * ``vanguard_campaign_branch``: one instance per branch. Members and raters are
   read from positions when the instance starts; each member's pledge runs in
   a multi-instance subprocess of that branch instance only, so a member's click
@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 from inbox.models import OPEN, Task
 from inbox.service import register_completion_hook, validate_form
 from server import audit, clock
-from server.campaign_models import (
+from server.calendar.due import SHANGHAI
+from server.campaign.models import (
     GRADES,
     LAUNCH_PENDING,
     Campaign,
@@ -43,13 +44,13 @@ from server.campaign_models import (
     CampaignPledge,
     CampaignRating,
 )
-from server.definitions import form_schema
-from server.due import SHANGHAI
-from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.instances import register_save_hook, register_start_hook
-from server.models import UNIT_TYPES, OrgUnit, Person, Position, ProcessDefinition, ProcessInstance
-from server.org import active_position_filter, holders, person_by_username
+from server.org.models import UNIT_TYPES, OrgUnit, Person, Position
+from server.org.tree import active_position_filter, holders, person_by_username
+from server.workflow.definitions import form_schema
+from server.workflow.engine.core import Snapshot
+from server.workflow.instances import register_save_hook, register_start_hook
+from server.workflow.models import ProcessDefinition, ProcessInstance
 
 CAMPAIGN = "vanguard_campaign"
 BRANCH = "vanguard_campaign_branch"
@@ -251,7 +252,7 @@ def _record_campaign(session: Session, instance: ProcessInstance, snapshot: Snap
     session.flush()
     audit.record(session, "campaign.launch_requested", actor=instance.started_by, instance_id=instance.id,
                  launch_id=launch.id, targets=total)
-    from server import campaign_launch  # the launcher imports this module
+    from server.campaign import launch as campaign_launch  # the launcher imports this module
 
     launch_id = launch.id
     _after_commit(session, lambda: campaign_launch.dispatch_launch(launch_id))

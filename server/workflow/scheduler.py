@@ -1,11 +1,11 @@
 """Running what fell due: timers, due dates, recurring starts and the e-mail outbox.
 
 Three ways to run it, all on the same functions and the same exactly-once rules
-(``server.timers``):
+(``server.workflow.jobs``):
 
 * **embedded** (``VANGUARD_SCHEDULER=embedded``, the default, ``make run``): a
   daemon thread in the web process calls :func:`run_pending` every second;
-* **standalone loop**: ``python -m server.scheduler`` (one or several processes);
+* **standalone loop**: ``python -m server.workflow.scheduler`` (one or several processes);
 * **scale-out**: Celery workers (``celery -A server.worker worker``) whose
   dispatcher hands due jobs to the pool through the broker (``server.worker``).
 
@@ -30,10 +30,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from server import clock, db, engine, mail, notifications, schedules
+from server import clock
 from server.config import Settings
-from server.models import TimerJob
-from server.timers import (
+from server.database import db
+from server.notifications import mail
+from server.notifications import service as notifications
+from server.workflow import schedules
+from server.workflow.engine import core as engine
+from server.workflow.jobs import (
     Busy,
     claim_by_id,
     claim_next,
@@ -44,6 +48,7 @@ from server.timers import (
     record_failure,
     worker_id,
 )
+from server.workflow.models import TimerJob
 
 log = logging.getLogger("vanguard.scheduler")
 
@@ -149,8 +154,8 @@ def run_daily(now: datetime) -> bool:
     same day open and send nothing twice.
     """
     global _last_daily
-    from server import talk_reports
-    from server.due import SHANGHAI
+    from server.calendar.due import SHANGHAI
+    from server.talks import reports as talk_reports
 
     today = now.astimezone(SHANGHAI).date()
     with _daily_lock:
@@ -266,17 +271,17 @@ def stop_embedded() -> None:
             _embedded = None
 
 
-# -- standalone loop: python -m server.scheduler ----------------------------------------------
+# -- standalone loop: python -m server.workflow.scheduler ----------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m server.scheduler",
+    parser = argparse.ArgumentParser(prog="python -m server.workflow.scheduler",
                                      description="Fire due timers, due dates and schedules in a loop.")
     parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between passes")
     parser.add_argument("--once", action="store_true", help="one pass, then exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from server import create_app
+    from server.app import create_app
 
     create_app({"VANGUARD_STARTUP": False, "scheduler": "off"})
     if args.once:
@@ -298,6 +303,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from server.scheduler import main as _main  # the imported module, not __main__'s copy
+    from server.workflow.scheduler import main as _main  # the imported module, not __main__'s copy
 
     sys.exit(_main())

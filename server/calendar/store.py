@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from server.models import CalendarOverride
-from server.workdays import WorkdayCalendar
+from server.calendar.models import CalendarOverride
+from server.calendar.workdays import WorkdayCalendar
 
 _lock = threading.Lock()
 

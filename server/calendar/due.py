@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from server.workdays import WorkdayCalendar
+from server.calendar.workdays import WorkdayCalendar
 
 __all__ = [
     "END_OF_DAY",

@@ -25,8 +25,16 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from server import audit, clock
-from server.calendar_store import calendar_for
-from server.campaign import (
+from server.calendar.due import SHANGHAI, resolve_due
+from server.calendar.store import calendar_for
+from server.campaign.models import (
+    SelectionCandidate,
+    SelectionEvaluation,
+    SelectionFeedback,
+    SelectionObjection,
+    SelectionRound,
+)
+from server.campaign.rules import (
     Completion,
     _check_people,
     _members_in_task,
@@ -35,20 +43,13 @@ from server.campaign import (
     holds_role_in,
     members_of,
 )
-from server.campaign_models import (
-    SelectionCandidate,
-    SelectionEvaluation,
-    SelectionFeedback,
-    SelectionObjection,
-    SelectionRound,
-)
-from server.definitions import form_schema
-from server.due import SHANGHAI, resolve_due
-from server.engine import Snapshot
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.instances import lock_instance, register_save_hook, register_start_hook, start_instance
-from server.models import OrgUnit, Person, ProcessDefinition, ProcessInstance
-from server.org import person_by_username
+from server.org.models import OrgUnit, Person
+from server.org.tree import person_by_username
+from server.workflow.definitions import form_schema
+from server.workflow.engine.core import Snapshot
+from server.workflow.instances import lock_instance, register_save_hook, register_start_hook, start_instance
+from server.workflow.models import ProcessDefinition, ProcessInstance
 
 SELECTION = "excellent_member_selection"
 DEFAULT_NOTICE_DAYS = 5
@@ -403,7 +404,7 @@ def candidates_of(session: Session, instance_id: int, statuses: tuple[str, ...])
 def selection_dict(session: Session, person: Person, instance_id: int) -> dict[str, Any]:
     rnd = round_of(session, instance_id)
     unit = rnd.org_unit
-    from server.campaign import check_may_view_unit
+    from server.campaign.rules import check_may_view_unit
 
     check_may_view_unit(session, person, unit)
     instance = session.get(ProcessInstance, instance_id)

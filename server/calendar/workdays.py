@@ -17,7 +17,7 @@ covered, so that counts in it are no longer flagged as estimated. Loading an
 official year means overriding every day on which the official notice differs
 from the library's estimate (see :meth:`WorkdayCalendar.year` for that estimate).
 
-This module is pure Python: the database layer (``server.calendar_store``) loads
+This module is pure Python: the database layer (``server.calendar.store``) loads
 the overrides and passes them in.
 """
 

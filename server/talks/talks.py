@@ -8,7 +8,7 @@ must-talk, periodic or topical talk, or the campaign's appraisal starts one by i
 Both end in the same ``RecordTalk`` and ``CloseOut`` tasks. This module keeps the
 ``talk`` rows in step with them through two hooks:
 
-* a save hook (``server.instances.register_save_hook``) creates the talk row when an
+* a save hook (``server.workflow.instances.register_save_hook``) creates the talk row when an
   instance starts, records a breach when the escalation task appears and closes the talk
   when the instance ends;
 * a completion hook (``inbox.service.register_completion_hook``) reads each submitted
@@ -33,20 +33,16 @@ from sqlalchemy.orm import Session, selectinload
 from inbox.models import OPEN, Task
 from inbox.service import register_completion_hook, validate_form
 from server import audit, clock
-from server.definitions import form_schema
-from server.due import SHANGHAI
-from server.engine import Snapshot
+from server.access import visible_unit_filter
+from server.calendar.due import SHANGHAI
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.instances import register_save_hook, register_start_hook, start_instance
-from server.models import OrgUnit, Person, Position, ProcessDefinition, ProcessInstance
-from server.org import (
-    active_position_filter,
-    holds_any,
-    unit_by_ref,
-    unit_dict,
-    visible_unit_filter,
-)
-from server.talk_models import Talk, TalkBreach, TalkConfidential, TalkFollowUp, TalkProblem
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import active_position_filter, holds_any, unit_by_ref, unit_dict
+from server.talks.models import Talk, TalkBreach, TalkConfidential, TalkFollowUp, TalkProblem
+from server.workflow.definitions import form_schema
+from server.workflow.engine.core import Snapshot
+from server.workflow.instances import register_save_hook, register_start_hook, start_instance
+from server.workflow.models import ProcessDefinition, ProcessInstance
 
 REQUEST_KEY = "talk_request"
 TALK_KEY = "talk"

@@ -16,29 +16,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from inbox.models import CANCELLED, OPEN, Task, TaskCandidate
 from server import audit, clock
-from server.calendar_store import calendar_for
-from server.definitions import get_latest
-from server.due import DueExpressionError, resolve_due
-from server.engine import EngineError, HumanTask, Run, Snapshot, lane_role_expression
+from server.access import can_see_unit
+from server.calendar.due import DueExpressionError, resolve_due
+from server.calendar.store import calendar_for
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.models import (
+from server.org.models import OrgUnit, Person
+from server.org.tree import holds_any, parse_role_expression, resolve_candidates, unit_by_ref, unit_dict
+from server.workflow.definitions import get_latest
+from server.workflow.engine.core import EngineError, HumanTask, Run, Snapshot, lane_role_expression
+from server.workflow.models import (
     PART_CANCELLED,
     PART_COMPLETED,
     PART_RUNNING,
     InstancePart,
-    OrgUnit,
-    Person,
     ProcessDefinition,
     ProcessInstance,
     TimerJob,
-)
-from server.org import (
-    can_see_unit,
-    holds_any,
-    parse_role_expression,
-    resolve_candidates,
-    unit_by_ref,
-    unit_dict,
 )
 
 
@@ -306,7 +299,7 @@ def _start_parts(session: Session, instance: ProcessInstance, definition: Proces
 def _cancel_parts(session: Session, instance: ProcessInstance, engine_task_ids: list[str],
                   actor: Person | None) -> None:
     """The main workflow withdrew these bodies (a boundary event, a completion condition)."""
-    from server.timers import cancel_task_jobs
+    from server.workflow.jobs import cancel_task_jobs
 
     parts = session.scalars(
         select(InstancePart).where(InstancePart.instance_id == instance.id,
@@ -427,7 +420,7 @@ def _sync_tasks(
             audit.record(session, "task.cancelled", actor=actor, instance_id=instance.id, task_id=task.id,
                          element_id=task.element_id)
     if withdrawn:
-        from server.timers import cancel_task_jobs
+        from server.workflow.jobs import cancel_task_jobs
 
         cancel_task_jobs(session, withdrawn)
     fresh = []
@@ -465,7 +458,7 @@ def _create_tasks(
     mobilisation opens fifty)."""
     if not fresh:
         return
-    from server.timers import due_job_row
+    from server.workflow.jobs import due_job_row
 
     unit = instance.org_unit
     labels = {s["code"]: s["label"] for s in definition.stages}

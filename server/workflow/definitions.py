@@ -22,12 +22,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import audit
-from server.due import DueExpressionError, resolve_due
-from server.engine import DefinitionInvalid, ElementInfo, ParsedProcess, Problem, lane_role_expression, parse_bpmn
+from server.calendar.due import DueExpressionError, resolve_due
+from server.calendar.workdays import WorkdayCalendar
 from server.errors import Invalid, NotFound
-from server.models import Person, ProcessDefinition
-from server.org import parse_role_expression
-from server.workdays import WorkdayCalendar
+from server.org.models import Person
+from server.org.tree import parse_role_expression
+from server.workflow.engine.core import (
+    DefinitionInvalid,
+    ElementInfo,
+    ParsedProcess,
+    Problem,
+    lane_role_expression,
+    parse_bpmn,
+)
+from server.workflow.models import ProcessDefinition
 
 HUMAN_KINDS = {"UserTask", "ManualTask"}
 _CHECK_CALENDAR = WorkdayCalendar()

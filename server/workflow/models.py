@@ -1,87 +1,15 @@
-"""Tables of the organisation, process definitions, instances and the audit trail.
-
-The inbox's own tables (tasks and their candidates) live in ``inbox.models``.
-"""
+"""Tables of the workflow: deployed definitions, instances and their parts, timer jobs, schedules, comments."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
-
-UNIT_TYPES = ("district", "party_committee", "general_branch", "branch", "party_group")
-ROLES = (
-    "member",
-    "activist",
-    "secretary",
-    "deputy_secretary",
-    "committee_member",
-    "group_leader",
-    "contact",
-    "org_admin",
-    "masses_rep",
-    "designer",
-)
-
-
-class OrgUnit(Base):
-    """A node of the organisation tree.
-
-    ``path`` is the materialised path of ids (``/1/4/9/``) so that a subtree is
-    one indexed prefix query, whatever its depth.
-    """
-
-    __tablename__ = "org_unit"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    type: Mapped[str] = mapped_column(String(32))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
-    path: Mapped[str] = mapped_column(String(512), index=True, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
-
-    def ancestor_ids(self) -> list[int]:
-        """Ids from the root down to this unit, itself included."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
-
-
-class Person(Base):
-    __tablename__ = "person"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(256))
-    email: Mapped[str | None] = mapped_column(String(200))
-    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    positions: Mapped[list[Position]] = relationship(back_populates="person")
-
-
-class Position(Base):
-    """A person holding a role in an org unit, from ``start`` until ``end`` (open if null)."""
-
-    __tablename__ = "position"
-    __table_args__ = (Index("ix_position_unit_role", "org_unit_id", "role"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
-    role: Mapped[str] = mapped_column(String(32))
-    start: Mapped[date | None]
-    end: Mapped[date | None]
-
-    person: Mapped[Person] = relationship(back_populates="positions")
-    org_unit: Mapped[OrgUnit] = relationship()
+from server.org.models import OrgUnit, Person
 
 
 class ProcessDefinition(Base):
@@ -151,7 +79,7 @@ PART_CANCELLED = "cancelled"
 
 
 class InstancePart(Base):
-    """One detached multi-instance body of an instance (``server.engine._DetachedBody``).
+    """One detached multi-instance body of an instance (``server.workflow.engine.core._DetachedBody``).
 
     ``engine_task_id`` is the task the body stands for in the instance's main workflow;
     ``engine_state`` the body's own serialized workflow; ``stage`` the earliest stage with
@@ -174,36 +102,6 @@ class InstancePart(Base):
     engine_state: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class AuditEvent(Base):
-    """Who did what and when; never updated, never deleted."""
-
-    __tablename__ = "audit_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    action: Mapped[str] = mapped_column(String(64))
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    actor: Mapped[Person | None] = relationship()
-
-
-class CalendarOverride(Base):
-    """An administrator's word on one day: working or not, overriding the library."""
-
-    __tablename__ = "calendar_override"
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    working: Mapped[bool]
-    note: Mapped[str] = mapped_column(String(200), default="")
-    official: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
 
 # -- time: timers, due dates, schedules, notifications (docs/timers.md) -----------------------
@@ -277,39 +175,6 @@ class Schedule(Base):
 
     org_unit: Mapped[OrgUnit] = relationship()
     created_by: Mapped[Person | None] = relationship()
-
-
-class Notification(Base):
-    """A message to one person (an overdue task, an escalation), read in the app or by e-mail.
-
-    ``job_id`` is the firing that wrote it: one notification per person per firing
-    (unique), however often a crashed firing is retried. ``email_state``: ``None`` (no
-    e-mail wanted or possible), ``pending``, ``sent`` or ``failed``.
-    """
-
-    __tablename__ = "notification"
-    __table_args__ = (
-        Index("ix_notification_person_read", "person_id", "read_at"),
-        Index("ix_notification_email_state", "email_state"),
-        UniqueConstraint("job_id", "person_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    kind: Mapped[str] = mapped_column(String(32))
-    task_id: Mapped[int | None] = mapped_column(Integer)
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("timer_job.id"))
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    email_state: Mapped[str | None] = mapped_column(String(16))
-    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    email_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    person: Mapped[Person] = relationship()
 
 
 class InstanceComment(Base):

@@ -19,10 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inbox.models import Task
-from server import audit, clock, mail
+from server import audit, clock
 from server.errors import Forbidden, NotFound
-from server.models import Notification, Person, TimerJob
-from server.org import holders
+from server.notifications import mail
+from server.notifications.models import Notification
+from server.org.models import Person
+from server.org.tree import holders
+from server.workflow.models import TimerJob
 
 log = logging.getLogger("vanguard.notifications")
 

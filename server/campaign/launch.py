@@ -18,9 +18,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server import audit, clock, db
-from server.campaign import BRANCH, Campaign, target_units_query
-from server.campaign_models import (
+from server import audit, clock
+from server.campaign.models import (
     LAUNCH_DONE,
     LAUNCH_FAILED,
     LAUNCH_PENDING,
@@ -28,9 +27,11 @@ from server.campaign_models import (
     CampaignBranch,
     CampaignLaunch,
 )
+from server.campaign.rules import BRANCH, Campaign, target_units_query
+from server.database import db
 from server.errors import NotFound
-from server.instances import start_instance
-from server.models import OrgUnit, Person
+from server.org.models import OrgUnit, Person
+from server.workflow.instances import start_instance
 
 log = logging.getLogger("vanguard.campaign")
 
@@ -92,7 +93,7 @@ def run_launch_batch(launch_id: int, batch_size: int | None = None) -> bool:
 
 
 def _start_branch(session: Any, campaign: Campaign, unit: OrgUnit, actor: Person | None) -> None:
-    # The branch's ledger row is written by the save hook of server.campaign, whoever starts it.
+    # The branch's ledger row is written by the save hook of server.campaign.rules, whoever starts it.
     start_instance(session, process_key=BRANCH, org_unit=unit.id, data={}, actor=actor,
                    parent_id=campaign.instance_id)
 

@@ -1,0 +1,1 @@
+"""Working days: the library calendar, administrators' overrides and due expressions."""

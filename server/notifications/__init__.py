@@ -1,0 +1,1 @@
+"""Messages to people: the in-app list and the e-mail outbox."""

@@ -1,0 +1,1 @@
+"""The organisation: its tree of units, the people in it and the positions they hold."""

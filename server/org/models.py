@@ -1,0 +1,80 @@
+"""Tables of the organisation: units, people and the positions they hold."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.database import Base, UTCDateTime, utcnow
+
+UNIT_TYPES = ("district", "party_committee", "general_branch", "branch", "party_group")
+ROLES = (
+    "member",
+    "activist",
+    "secretary",
+    "deputy_secretary",
+    "committee_member",
+    "group_leader",
+    "contact",
+    "org_admin",
+    "masses_rep",
+    "designer",
+)
+
+
+class OrgUnit(Base):
+    """A node of the organisation tree.
+
+    ``path`` is the materialised path of ids (``/1/4/9/``) so that a subtree is
+    one indexed prefix query, whatever its depth.
+    """
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    path: Mapped[str] = mapped_column(String(512), index=True, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit, itself included."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    email: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    positions: Mapped[list[Position]] = relationship(back_populates="person")
+
+
+class Position(Base):
+    """A person holding a role in an org unit, from ``start`` until ``end`` (open if null)."""
+
+    __tablename__ = "position"
+    __table_args__ = (Index("ix_position_unit_role", "org_unit_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    start: Mapped[date | None]
+    end: Mapped[date | None]
+
+    person: Mapped[Person] = relationship(back_populates="positions")
+    org_unit: Mapped[OrgUnit] = relationship()

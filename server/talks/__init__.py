@@ -1,0 +1,1 @@
+"""The talk loop (谈心谈话): requests, talks and records, problem lists, coverage, reports."""

@@ -1,0 +1,1 @@
+"""Running BPMN: definitions, instances and their parts, timer jobs, schedules, the hook registry."""
