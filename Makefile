@@ -34,9 +34,9 @@ help:
 	@echo "  migrate        python -m server upgrade (Alembic to head)"
 	@echo "  run            setup + node + migrate, then serve with demo data on \$$PORT ($(PORT))"
 	@echo "  seed-demo      python -m server seed-demo"
-	@echo "  test           browser + services checks, pytest $(PYTEST_ARGS), ruff, mypy"
+	@echo "  test           browser + services checks, pytest $(PYTEST_ARGS), ruff, mypy, lint-imports"
 	@echo "  pytest         only pytest (PYTEST_ARGS='$(PYTEST_ARGS)')"
-	@echo "  lint           ruff check $(LINT_PATHS); mypy $(TYPED_PATHS)"
+	@echo "  lint           ruff check $(LINT_PATHS); mypy $(TYPED_PATHS); lint-imports"
 	@echo "  bench          python -m bench $(BENCH_ARGS)"
 	@echo "  scale-out      gunicorn -w $(WORKERS) on $(HOST):$(PORT) + celery worker (server.worker)"
 	@echo "  browser        scripts/ensure-browser.sh (Debian chromium + CJK font)"
@@ -114,6 +114,8 @@ test: $(VENV_STAMP) $(VENDOR_STAMP) browser services
 	$(VENV)/bin/ruff check $(LINT_PATHS) || { echo "FAILED: ruff"; status=1; }; \
 	echo "== mypy $(TYPED_PATHS)"; \
 	$(VENV)/bin/mypy $(TYPED_PATHS) || { echo "FAILED: mypy"; status=1; }; \
+	echo "== lint-imports (layers: pyproject.toml [tool.importlinter])"; \
+	$(VENV)/bin/lint-imports --no-cache || { echo "FAILED: lint-imports"; status=1; }; \
 	exit $$status
 
 pytest: $(VENV_STAMP) $(VENDOR_STAMP) browser services
@@ -124,6 +126,7 @@ lint: $(VENV_STAMP)
 	@status=0; \
 	$(VENV)/bin/ruff check $(LINT_PATHS) || status=1; \
 	$(VENV)/bin/mypy $(TYPED_PATHS) || status=1; \
+	$(VENV)/bin/lint-imports --no-cache || status=1; \
 	exit $$status
 
 bench: $(VENV_STAMP) services

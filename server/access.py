@@ -1,11 +1,21 @@
-"""Who may look into a unit's work: the overseeing roles and the one rule built on them."""
+"""Who may look into a unit: its work (tasks, instances) and its boards and ledgers.
+
+Two rules, both here so that every capability asks the same question the same way:
+
+* **the unit's work** (``visible_unit_filter``, ``can_see_unit``): people holding a
+  position in the unit (with ``overseers_only``, an overseeing one: ``OVERSEER_ROLES``);
+  an ``org_admin`` sees the whole subtree of his unit;
+* **the unit's boards and ledgers** (``may_view_unit``): anyone holding a position in
+  the unit or in a unit above it.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
-from server.org.models import OrgUnit, Position
+from server.errors import Forbidden
+from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter
 
 # Roles that oversee a unit's work: they see every task and instance of it. Members,
@@ -43,3 +53,24 @@ def can_see_unit(session: Session, person_id: int, unit_id: int, *, overseers_on
         )
     )
     return found is not None
+
+
+# A unit's campaign and selection boards and ledgers are read by more people than its work:
+# anyone holding a position in the unit or in any unit above it (its leaders).
+
+
+def may_view_unit(session: Session, person: Person, unit: OrgUnit) -> bool:
+    """Anyone holding a position in the unit or in a unit above it (its leaders)."""
+    found = session.scalar(
+        select(Position.id).where(
+            Position.person_id == person.id,
+            Position.org_unit_id.in_(unit.ancestor_ids()),
+            active_position_filter(),
+        ).limit(1)
+    )
+    return found is not None
+
+
+def check_may_view_unit(session: Session, person: Person, unit: OrgUnit) -> None:
+    if not may_view_unit(session, person, unit):
+        raise Forbidden(f"you hold no position in {unit.name} or a unit above it")

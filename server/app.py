@@ -1,4 +1,4 @@
-"""Vanguard: the Flask application factory."""
+"""The Flask application factory: what the web app is made of, in one list."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ import logging
 import os
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, g, request
+from flask_babel import get_locale
 from flask_login import current_user
 
+from server import migrations
+from server.api import api_bp
+from server.auth import init_login
+from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
-from server.database import db
 from server.extensions import babel, csrf, login_manager
+from server.startup import on_start, start_background
+from server.web import web_bp
 
 log = logging.getLogger("vanguard")
 
@@ -21,9 +29,6 @@ TRANSLATIONS = ROOT / "translations"
 
 def _compile_translations() -> None:
     """Compile the .po catalogues the first time (and after they change); .mo files are not kept in git."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
@@ -70,30 +75,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # forms keep their authored field order
 
     _compile_translations()
-    db.init(settings.database_url)
+    bootstrap(settings)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
-    from flask_babel import get_locale
-
     app.jinja_env.globals["get_locale"] = get_locale
-
-    from server import auth, cli
-    from server.api import api_bp
-    from server.web import web_bp
-
-    auth.init_login(login_manager)
+    init_login(login_manager)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
-    cli.register(app)
-    from server.workflow import scheduler  # noqa: F401 - timers registers its save hook
-
-    scheduler.configure(settings)
-    if os.environ.get("VANGUARD_BENCH_FLOOR") == "1":
-        # Benchmark-only endpoints (the floor and the naive baseline), never on otherwise: docs/benchmarks.md.
-        from bench.floor import floor_bp
-
-        app.register_blueprint(floor_bp)
+    migrations.register(app)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -102,8 +92,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             session.close()
 
     if app.config.get("VANGUARD_STARTUP", True):
-        from server.startup import on_start, start_background
-
         on_start(app, settings)
         start_background(settings)
     return app

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.errors import DomainError
 from server.org.models import Person
+from server.requests import db_session
 
 
 class Unauthorized(DomainError):
@@ -43,8 +44,6 @@ def authenticate(session: Session, username: str, password: str) -> Person:
 
 
 def init_login(manager: LoginManager) -> None:
-    from server.requests import db_session
-
     manager.login_view = "web.login"
 
     @manager.user_loader

@@ -1,39 +1,20 @@
-"""Command line: ``python -m server upgrade|seed-demo|serve`` and the same as ``flask`` commands."""
+"""Command line: ``python -m server upgrade|seed-demo|serve|scheduler``."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
 
-from flask import Flask
-
-from server.config import ROOT, Settings
-
-
-def alembic_config(url: str) -> object:
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def upgrade(url: str) -> None:
-    from alembic import command
-
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "heads")  # type: ignore[arg-type]
-
-
-def register(app: Flask) -> None:
-    @app.cli.command("upgrade")
-    def _upgrade() -> None:
-        """Bring the database schema to the newest migration."""
-        upgrade(app.config["VANGUARD"].database_url)
+from server import demo
+from server.app import create_app
+from server.bootstrap import bootstrap
+from server.config import Settings
+from server.database import db
+from server.migrations import upgrade
+from server.workflow import scheduler
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("VANGUARD_THREADS", "8")))
+    loop = sub.add_parser("scheduler", help="fire due timers, due dates and schedules in a loop "
+                                            "(with VANGUARD_SCHEDULER=off for the web processes)")
+    loop.add_argument("--interval", type=float, default=scheduler.INTERVAL, help="seconds between passes")
+    loop.add_argument("--once", action="store_true", help="one pass, then exit")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "upgrade":
@@ -51,10 +36,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database at {settings.database_url} is up to date")
         return 0
     if args.command == "seed-demo":
-        from server import demo
-        from server.app import create_app
-        from server.database import db
-
         create_app({"VANGUARD_STARTUP": False})
         with db.transaction() as session:
             if demo.is_empty(session):
@@ -63,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("the database is not empty; nothing seeded")
         return 0
+    if args.command == "scheduler":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        settings.scheduler = "off"
+        bootstrap(settings)
+        return scheduler.loop(args.interval, once=args.once)
     if args.command == "serve":
         gunicorn = Path(sys.executable).with_name("gunicorn")
         bind = f"{args.host}:{settings.port}"

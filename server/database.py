@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from server import clock
+
 log = logging.getLogger("vanguard.database")
 
 NAMING_CONVENTION = {
@@ -32,8 +34,6 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     """Column defaults follow the server's clock, so tests that move time see consistent rows."""
-    from server import clock
-
     return clock.now()
 
 

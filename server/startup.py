@@ -9,9 +9,11 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from server import demo
+from server.campaign.launch import resume_launches
 from server.config import Settings
 from server.database import db
 from server.workflow.definitions import deploy_folder
+from server.workflow.scheduler import start_embedded
 
 log = logging.getLogger("vanguard")
 
@@ -49,9 +51,6 @@ def start_background(settings: Settings) -> None:
     if not inspect(db.engine).has_table("timer_job"):
         log.warning("no timer tables yet: run `python -m server upgrade`; timers are not running")
         return
-    from server.campaign.launch import resume_launches
-    from server.workflow.scheduler import start_embedded
-
     start_embedded()
     log.info("embedded scheduler running")
     resumed = resume_launches()

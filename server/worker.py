@@ -35,7 +35,8 @@ from typing import Any
 from celery import Celery, bootsteps, signals
 
 from server import clock
-from server.app import create_app
+from server.bootstrap import bootstrap
+from server.campaign import launch
 from server.config import Settings
 from server.database import db
 from server.notifications import mail
@@ -62,9 +63,10 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 
-# The same application as the web processes (same settings, same save hooks), without
-# the start-up work (deploying workflows/, seeding) and without an embedded scheduler.
-flask_app = create_app({"VANGUARD_STARTUP": False, "scheduler": "off"})
+# The same hooks and settings as the web processes (``server.bootstrap``), without the
+# start-up work (deploying workflows/, seeding) and without an embedded scheduler.
+_settings.scheduler = "off"
+bootstrap(_settings)
 
 
 @signals.worker_process_init.connect
@@ -136,18 +138,14 @@ app.steps["worker"].add(Dispatcher)
 @app.task(name="vanguard.run_launch")
 def run_launch(launch_id: int) -> None:
     """Create a campaign's branch instances batch by batch (safe to run twice)."""
-    from server.campaign.launch import run_launch as run
-
-    run(launch_id)
+    launch.run_launch(launch_id)
 
 
 @signals.worker_ready.connect
 def _resume_launches(**_: Any) -> None:
     """Launches a dead process left half-done are finished by the workers."""
-    from server.campaign.launch import resume_launches, set_launch_dispatcher
-
-    set_launch_dispatcher(lambda launch_id: run_launch.apply_async((launch_id,), queue=QUEUE))
-    resumed = resume_launches()
+    launch.set_launch_dispatcher(lambda launch_id: run_launch.apply_async((launch_id,), queue=QUEUE))
+    resumed = launch.resume_launches()
     if resumed:
         log.info("resumed campaign launches %s", resumed)
 celery = app

@@ -10,10 +10,17 @@ walk it again and again.
 """
 
 import gc
+import os
 
 from server.app import create_app
 
 app = create_app()
+
+if os.environ.get("VANGUARD_BENCH_FLOOR") == "1":
+    # Benchmark-only endpoints (the floor and the naive baseline), never on otherwise: docs/benchmarks.md.
+    from bench.floor import floor_bp
+
+    app.register_blueprint(floor_bp)
 
 GC_THRESHOLDS = (10_000, 20, 20)
 gc.collect()

@@ -24,8 +24,9 @@ from server.app import create_app
 from server.audit import AuditEvent
 from server.cli import upgrade
 from server.database import db
-from server.workflow.instances import load_run, start_instance
+from server.workflow.instances import start_instance
 from server.workflow.models import ProcessInstance, TimerJob
+from server.workflow.runs import load_run
 from tests.conftest import IN_CI, PG_BASE, _pg_available
 from tests.timers_support import deploy_test_bpmn
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from server.database import db
 from server.org.models import OrgUnit, Person, Position
-from server.talks import talks
+from server.talks import starts as talk_starts
 from server.talks.models import Talk
 from tests.talkkit import complete, local, ok, open_task, record, start_talk, talk
 
@@ -22,15 +22,15 @@ def make_committee_member(username: str, unit: str = "demo-branch1") -> None:
 def test_appraisal_grade_starts_a_must_talk_for_the_secretary(fake_clock, as_user):
     fake_clock.now = local(2026, 11, 2, 9)
     with db.transaction() as s:
-        started = talks.on_appraisal_grade(s, "demo-branch1", "m6", "basically_qualified",
+        started = talk_starts.on_appraisal_grade(s, "demo-branch1", "m6", "basically_qualified",
                                            source="campaign:1:7:m6")
         assert started is not None
         talk_id = started.id
-        assert talks.on_appraisal_grade(s, "demo-branch1", "m7", "qualified") is None
-        assert talks.on_appraisal_grade(s, "demo-branch1", "m7", "excellent") is None
-        again = talks.on_appraisal_grade(s, "demo-branch1", "m6", "basically_qualified", source="campaign:1:7:m6")
+        assert talk_starts.on_appraisal_grade(s, "demo-branch1", "m7", "qualified") is None
+        assert talk_starts.on_appraisal_grade(s, "demo-branch1", "m7", "excellent") is None
+        again = talk_starts.on_appraisal_grade(s, "demo-branch1", "m6", "basically_qualified", source="campaign:1:7:m6")
         assert again is not None and again.id == talk_id
-        batch = talks.on_appraisal_results(s, "demo-branch1", [
+        batch = talk_starts.on_appraisal_results(s, "demo-branch1", [
             {"member": "m8", "overall": "qualified", "needs_talk": True},
             {"member": "m9", "overall": "unqualified", "needs_talk": True},
             {"member": "m10", "overall": "qualified", "needs_talk": False},

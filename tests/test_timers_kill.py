@@ -19,8 +19,8 @@ from server.app import create_app
 from server.audit import AuditEvent
 from server.cli import upgrade
 from server.database import db
-from server.workflow.instances import load_run
 from server.workflow.models import ProcessInstance, TimerJob
+from server.workflow.runs import load_run
 from tests.timers_support import deploy_test_bpmn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def _scheduler(url: str, tmp_path: Path, log_name: str) -> subprocess.Popen[byte
            "VANGUARD_SECRET_KEY": "test", "VANGUARD_INSTANCE_DIR": str(tmp_path / "instance"),
            "PYTHONPATH": str(ROOT)}
     log = open(tmp_path / log_name, "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-m", "server.workflow.scheduler", "--interval", "0.2"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "server", "scheduler", "--interval", "0.2"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 

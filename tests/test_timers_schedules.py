@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from server.database import db
+from server.workflow.cadence import Cron, Repeat, parse_cadence
 from server.workflow.models import ProcessInstance, Schedule
-from server.workflow.schedules import Cron, Repeat, parse_cadence
 from tests.timers_support import SH, audit_count, beijing, deploy_test_bpmn, jobs, run_due
 
 # -- cadences (pure) ------------------------------------------------------------------------

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
+from inbox import instance_views
 from server.api import api_bp, json_body
 from server.api.openapi import SPEC
 from server.campaign import board as campaign_board
-from server.campaign import rules as campaign_rules  # noqa: F401 - registers the campaign hooks
-from server.campaign import selection
-from server.campaign.rules import CAMPAIGN
+from server.campaign import selection, selection_views
+from server.campaign.plan import CAMPAIGN, STAGES
 from server.errors import BadRequest
 from server.org.tree import unit_by_ref
 from server.requests import me, read, write
@@ -42,7 +42,7 @@ def launch_campaign() -> Any:
                                             actor=me(session))
         launch = campaign_board.latest_launch(session, instance.id)
         assert launch is not None
-        return {"campaign": instances.instance_dict(session, instance),
+        return {"campaign": instance_views.instance_dict(session, instance),
                 "launch": campaign_board.launch_dict(launch)}
 
     result = write(start)
@@ -83,15 +83,15 @@ def start_selection() -> Any:
         person = me(session)
         instance = selection.start_selection(session, unit_by_ref(session, unit), quarter=body.get("quarter"),
                                              notice_days=body.get("notice_days"), actor=person)
-        return {"instance": instances.instance_dict(session, instance),
-                "selection": selection.selection_dict(session, person, instance.id)}
+        return {"instance": instance_views.instance_dict(session, instance),
+                "selection": selection_views.selection_dict(session, person, instance.id)}
 
     return jsonify(write(start)), 201
 
 
 @api_bp.get("/selections/<int:instance_id>")
 def get_selection(instance_id: int) -> Any:
-    return jsonify(read(lambda s: selection.selection_dict(s, me(s), instance_id)))
+    return jsonify(read(lambda s: selection_views.selection_dict(s, me(s), instance_id)))
 
 
 @api_bp.post("/selections/<int:instance_id>/objections")
@@ -147,7 +147,7 @@ SPEC["components"]["schemas"].update({
         "org_unit": {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "district or party committee"},
         "title": {"type": "string"}, "theme": {"type": "string"}, "carrier": {"type": "string"},
         "timetable": {"type": "object", "description": "last day of each stage, non-decreasing",
-                      "properties": {s: _DATE for s in campaign_rules.STAGES}},
+                      "properties": {s: _DATE for s in STAGES}},
         "target_unit_types": {"type": "array", "items": {"type": "string"}, "default": ["branch"]}}},
     "CampaignLaunch": {"type": "object", "properties": {
         "id": {"type": "integer"}, "campaign_id": {"type": "integer"},

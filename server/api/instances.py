@@ -6,6 +6,7 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox import instance_views
 from server import audit
 from server.access import visible_unit_filter
 from server.api import api_bp, int_arg, json_body
@@ -36,7 +37,7 @@ def start_instance() -> Any:
         instance = instances.start_instance(
             session, process_key=process_key, org_unit=org_unit, data=data, actor=me(session)
         )
-        return instances.instance_dict(session, instance, full=True)
+        return instance_views.instance_dict(session, instance, full=True)
 
     return jsonify(write(start)), 201
 
@@ -62,7 +63,7 @@ def list_instances() -> Any:
             stmt = stmt.join(ProcessDefinition).where(ProcessDefinition.key == request.args["process"])
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = session.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)).all()
-        return {"items": [instances.instance_dict(session, i) for i in rows], "total": total}
+        return {"items": [instance_views.instance_dict(session, i) for i in rows], "total": total}
 
     return jsonify(read(query))
 
@@ -70,8 +71,8 @@ def list_instances() -> Any:
 @api_bp.get("/process-instances/<int:instance_id>")
 def get_instance(instance_id: int) -> Any:
     def fetch(session: Session) -> dict[str, Any]:
-        instance = instances.get_visible_instance(session, instance_id, me(session))
-        return instances.instance_dict(session, instance, full=True)
+        instance = instance_views.get_visible_instance(session, instance_id, me(session))
+        return instance_views.instance_dict(session, instance, full=True)
 
     return jsonify(read(fetch))
 
@@ -85,7 +86,7 @@ def _comment_dict(comment: InstanceComment) -> dict[str, Any]:
 @api_bp.get("/process-instances/<int:instance_id>/comments")
 def list_comments(instance_id: int) -> Any:
     def fetch(session: Session) -> dict[str, Any]:
-        instances.get_visible_instance(session, instance_id, me(session))
+        instance_views.get_visible_instance(session, instance_id, me(session))
         rows = session.scalars(select(InstanceComment).where(InstanceComment.instance_id == instance_id)
                                .order_by(InstanceComment.id)).all()
         return {"items": [_comment_dict(c) for c in rows]}
@@ -103,7 +104,7 @@ def add_comment(instance_id: int) -> Any:
 
     def post(session: Session) -> dict[str, Any]:
         person = me(session)
-        instances.get_visible_instance(session, instance_id, person)
+        instance_views.get_visible_instance(session, instance_id, person)
         comment = InstanceComment(instance_id=instance_id, author_id=person.id, body=text.strip())
         session.add(comment)
         session.flush()

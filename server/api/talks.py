@@ -16,10 +16,15 @@ from server.errors import BadRequest, Forbidden
 from server.org.models import OrgUnit, Position
 from server.org.tree import active_position_filter, unit_by_ref
 from server.requests import me, read, write
-from server.talks import appraisal as talk_campaign  # noqa: F401 - talk_campaign registers its hook
+from server.talks import coverage as talk_cov
 from server.talks import documents as talk_documents
+from server.talks import permissions as talk_permissions
+from server.talks import problems as talk_problems
+from server.talks import records as talk_records
 from server.talks import reports as talk_reports
-from server.talks import talks
+from server.talks import starts as talk_starts
+from server.talks import terms as talk_terms
+from server.talks import views as talk_views
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,9 +48,9 @@ def _unit_arg(session: Session, required: bool = True) -> OrgUnit | None:
 
 @api_bp.get("/talks/vocabulary")
 def talk_vocabulary() -> Any:
-    return jsonify({"kinds": talks.KIND_LABELS, "triggers": talks.TRIGGERS, "ways": talks.WAY_LABELS,
-                    "requested_with": talks.REQUESTED_WITH_LABELS, "states": talks.STATE_LABELS,
-                    "close_criteria": talks.CRITERIA, "follow_up_results": talks.FOLLOW_UP_RESULTS})
+    return jsonify({"kinds": talk_terms.KIND_LABELS, "triggers": talk_terms.TRIGGERS, "ways": talk_terms.WAY_LABELS,
+                    "requested_with": talk_terms.REQUESTED_WITH_LABELS, "states": talk_terms.STATE_LABELS,
+                    "close_criteria": talk_terms.CRITERIA, "follow_up_results": talk_terms.FOLLOW_UP_RESULTS})
 
 
 @api_bp.get("/talks")
@@ -53,7 +58,7 @@ def list_talks() -> Any:
     limit, offset = int_arg("limit", 50, 1, 500), int_arg("offset", 0, 0, 10**9)
 
     def run(session: Session) -> dict[str, Any]:
-        return talks.visible_talks(session, me(session), _unit_arg(session, required=False),
+        return talk_views.visible_talks(session, me(session), _unit_arg(session, required=False),
                                    request.args.get("kind") or None, request.args.get("state") or None,
                                    limit, offset)
 
@@ -67,8 +72,8 @@ def request_talk() -> Any:
 
     def run(session: Session) -> dict[str, Any]:
         person = me(session)
-        talk = talks.request_talk(session, person, unit, body)
-        return talks.talk_dict(session, talk, person)
+        talk = talk_starts.request_talk(session, person, unit, body)
+        return talk_views.talk_dict(session, talk, person)
 
     return jsonify(write(run)), 201
 
@@ -82,16 +87,16 @@ def start_talk() -> Any:
 
     def run(session: Session) -> dict[str, Any]:
         person = me(session)
-        talk = talks.start_talk(session, person, unit, body)
-        return talks.talk_dict(session, talk, person)
+        talk = talk_starts.start_talk(session, person, unit, body)
+        return talk_views.talk_dict(session, talk, person)
 
     return jsonify(write(run)), 201
 
 
 def _visible_talk(session: Session, talk_id: int) -> tuple[Any, Any]:
     person = me(session)
-    talk = talks.get_talk(session, talk_id)
-    if not talks.may_view(session, person, talk):
+    talk = talk_records.get_talk(session, talk_id)
+    if not talk_permissions.may_view(session, person, talk):
         raise Forbidden("this talk is not in any of your units")
     return person, talk
 
@@ -100,7 +105,7 @@ def _visible_talk(session: Session, talk_id: int) -> tuple[Any, Any]:
 def get_talk(talk_id: int) -> Any:
     def run(session: Session) -> dict[str, Any]:
         person, talk = _visible_talk(session, talk_id)
-        return talks.talk_dict(session, talk, person)
+        return talk_views.talk_dict(session, talk, person)
 
     return jsonify(read(run))
 
@@ -117,7 +122,7 @@ def talk_record_docx(talk_id: int) -> Any:
 @api_bp.post("/talks/<int:talk_id>/close-out")
 def close_talk(talk_id: int) -> Any:
     summary = json_body().get("summary")
-    return jsonify(write(lambda s: talks.close_talk(s, me(s), talk_id, summary)))
+    return jsonify(write(lambda s: talk_problems.close_talk(s, me(s), talk_id, summary)))
 
 
 @api_bp.get("/talks/problems")
@@ -130,7 +135,7 @@ def list_problems() -> Any:
     def run(session: Session) -> dict[str, Any]:
         unit = _unit_arg(session)
         assert unit is not None
-        return talks.problems_of(session, me(session), unit, state, overdue)
+        return talk_views.problems_of(session, me(session), unit, state, overdue)
 
     return jsonify(read(run))
 
@@ -140,8 +145,8 @@ def follow_up(problem_id: int) -> Any:
     body = json_body()
 
     def run(session: Session) -> dict[str, Any]:
-        problem = talks.follow_up(session, me(session), problem_id, body.get("result"), body.get("note"))
-        return talks.problem_dict(problem)
+        problem = talk_problems.follow_up(session, me(session), problem_id, body.get("result"), body.get("note"))
+        return talk_views.problem_dict(problem)
 
     return jsonify(write(run)), 201
 
@@ -151,8 +156,8 @@ def close_problem(problem_id: int) -> Any:
     body = json_body()
 
     def run(session: Session) -> dict[str, Any]:
-        problem = talks.close_problem(session, me(session), problem_id, body.get("criteria"), body.get("note"))
-        return talks.problem_dict(problem)
+        problem = talk_problems.close_problem(session, me(session), problem_id, body.get("criteria"), body.get("note"))
+        return talk_views.problem_dict(problem)
 
     return jsonify(write(run))
 
@@ -162,8 +167,8 @@ def talk_coverage() -> Any:
     def run(session: Session) -> dict[str, Any]:
         unit = _unit_arg(session)
         assert unit is not None
-        talks.require_manage(session, me(session), unit)
-        return talks.coverage(session, unit, talks.period(request.args.get("period") or None))
+        talk_permissions.require_manage(session, me(session), unit)
+        return talk_cov.coverage(session, unit, talk_cov.period(request.args.get("period") or None))
 
     return jsonify(read(run))
 
@@ -175,8 +180,8 @@ def talk_ledger() -> Any:
     def run(session: Session) -> tuple[bytes, str]:
         unit = _unit_arg(session)
         assert unit is not None
-        talks.require_manage(session, me(session), unit)
-        half = talks.period(code) if code else None
+        talk_permissions.require_manage(session, me(session), unit)
+        half = talk_cov.period(code) if code else None
         return talk_documents.ledger_xlsx(session, unit, half), unit.name
 
     content, name = read(run)

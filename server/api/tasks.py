@@ -7,7 +7,7 @@ from flask import jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from inbox import service
+from inbox import actions, completion, queries
 from server.api import STATUS, api_bp, bool_arg, int_arg, json_body
 from server.errors import BadRequest, DomainError
 from server.requests import me, read, write
@@ -18,7 +18,7 @@ def list_tasks() -> Any:
     unit = request.args.get("org_unit")
     if unit is not None and not unit.isdigit():
         raise BadRequest("'org_unit' must be a unit id", [{"field": "org_unit", "message": "not an id"}])
-    f = service.TaskFilter(
+    f = queries.TaskFilter(
         scope=request.args.get("scope", "mine"),
         process=request.args.get("process") or None,
         stage=request.args.get("stage") or None,
@@ -33,27 +33,27 @@ def list_tasks() -> Any:
     if f.state not in ("open", "completed", "cancelled", "any"):
         raise BadRequest("state must be open, completed, cancelled or any",
                          [{"field": "state", "message": "unknown state"}])
-    return jsonify(read(lambda s: service.list_tasks(s, me(s), f)))
+    return jsonify(read(lambda s: queries.list_tasks(s, me(s), f)))
 
 
 @api_bp.get("/tasks/counts")
 def task_counts() -> Any:
-    return jsonify(read(lambda s: service.counts(s, me(s))))
+    return jsonify(read(lambda s: queries.counts(s, me(s))))
 
 
 @api_bp.get("/tasks/<int:task_id>")
 def get_task(task_id: int) -> Any:
-    return jsonify(read(lambda s: service.get_task(s, me(s), task_id)))
+    return jsonify(read(lambda s: actions.get_task(s, me(s), task_id)))
 
 
 @api_bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id: int) -> Any:
-    return jsonify(write(lambda s: service.claim(s, me(s), task_id)))
+    return jsonify(write(lambda s: actions.claim(s, me(s), task_id)))
 
 
 @api_bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id: int) -> Any:
-    return jsonify(write(lambda s: service.unclaim(s, me(s), task_id)))
+    return jsonify(write(lambda s: actions.unclaim(s, me(s), task_id)))
 
 
 @api_bp.post("/tasks/<int:task_id>/delegate")
@@ -61,7 +61,7 @@ def delegate(task_id: int) -> Any:
     to = json_body().get("to")
     if not isinstance(to, str) or not to:
         raise BadRequest("'to' (a username) is required", [{"field": "to", "message": "required"}])
-    return jsonify(write(lambda s: service.delegate(s, me(s), task_id, to)))
+    return jsonify(write(lambda s: actions.delegate(s, me(s), task_id, to)))
 
 
 @api_bp.post("/tasks/<int:task_id>/complete")
@@ -70,7 +70,7 @@ def complete(task_id: int) -> Any:
     data = body.get("data", {})
 
     def run(session: Session) -> dict[str, Any]:
-        return service.complete(session, me(session), task_id, data)
+        return completion.complete(session, me(session), task_id, data)
 
     return jsonify(write(run))
 
@@ -80,7 +80,7 @@ BULK_LIMIT = 200
 
 def _completer(task_id: int, data: dict[str, Any]) -> Callable[[Session], dict[str, Any]]:
     def run(session: Session) -> dict[str, Any]:
-        return service.complete(session, me(session), task_id, data)
+        return completion.complete(session, me(session), task_id, data)
 
     return run
 

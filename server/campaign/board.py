@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from server import clock
+from server.access import check_may_view_unit
+from server.campaign.appraisal import appraisal_results
 from server.campaign.models import (
     Campaign,
     CampaignBranch,
@@ -23,8 +25,8 @@ from server.campaign.models import (
     CampaignPledge,
     CampaignRating,
 )
-from server.campaign.rules import BRANCH, STAGES, appraisal_results, check_may_view_unit
-from server.campaign.selection import notice_board
+from server.campaign.plan import BRANCH, STAGES
+from server.campaign.selection_views import notice_board
 from server.errors import Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, unit_dict

@@ -24,10 +24,11 @@ from server.campaign.models import (
     LAUNCH_FAILED,
     LAUNCH_PENDING,
     LAUNCH_RUNNING,
+    Campaign,
     CampaignBranch,
     CampaignLaunch,
 )
-from server.campaign.rules import BRANCH, Campaign, target_units_query
+from server.campaign.plan import BRANCH, target_units_query
 from server.database import db
 from server.errors import NotFound
 from server.org.models import OrgUnit, Person
@@ -93,7 +94,7 @@ def run_launch_batch(launch_id: int, batch_size: int | None = None) -> bool:
 
 
 def _start_branch(session: Any, campaign: Campaign, unit: OrgUnit, actor: Person | None) -> None:
-    # The branch's ledger row is written by the save hook of server.campaign.rules, whoever starts it.
+    # The branch's ledger row is written by the save hook of server.campaign.starts, whoever starts it.
     start_instance(session, process_key=BRANCH, org_unit=unit.id, data={}, actor=actor,
                    parent_id=campaign.instance_id)
 

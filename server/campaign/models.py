@@ -14,15 +14,13 @@ published.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from server.org.models import OrgUnit, Person
+from server.org.models import OrgUnit, Person
 
 LAUNCH_PENDING = "pending"
 LAUNCH_RUNNING = "running"

@@ -13,84 +13,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from inbox.models import Task
 from server import audit, clock
 from server.errors import Forbidden, NotFound
 from server.notifications import mail
 from server.notifications.models import Notification
 from server.org.models import Person
-from server.org.tree import holders
-from server.workflow.models import TimerJob
 
 log = logging.getLogger("vanguard.notifications")
 
 MAX_MAIL_ATTEMPTS = 5
-_TZ = ZoneInfo("Asia/Shanghai")
-
-_TEXTS = {
-    "zh": {
-        "overdue": ("任务已逾期：{name}",
-                    "“{instance}”中的任务“{name}”应于 {due} 前完成，现已逾期。\n请尽快处理：{link}"),
-        "reminder": ("催办：{name}",
-                     "“{instance}”中的任务“{name}”已于 {due} 到期，仍未完成。\n请尽快处理：{link}"),
-    },
-    "en": {
-        "overdue": ("Overdue: {name}",
-                    "The task \"{name}\" of \"{instance}\" was due by {due} and is overdue.\n"
-                    "Please deal with it: {link}"),
-        "reminder": ("Reminder: {name}",
-                     "The task \"{name}\" of \"{instance}\" was due by {due} and is still open.\n"
-                     "Please deal with it: {link}"),
-    },
-}
-
-
-def set_timezone(name: str) -> None:
-    global _TZ
-    _TZ = ZoneInfo(name)
-
-
-def recipients(session: Session, task: Task) -> list[Person]:
-    """The assignee; for an unclaimed task, everyone who holds one of its candidate roles."""
-    if task.assignee_id is not None:
-        person = session.get(Person, task.assignee_id)
-        return [person] if person is not None and person.active else []
-    people: dict[int, Person] = {}
-    for candidate in task.candidates:
-        for person in holders(session, candidate.org_unit_id, candidate.role):
-            if person.active:
-                people.setdefault(person.id, person)
-    return sorted(people.values(), key=lambda p: p.username)
-
-
-def _text(person: Person, kind: str, task: Task) -> tuple[str, str]:
-    lang = "en" if (person.locale or "").startswith("en") else "zh"
-    title, body = _TEXTS[lang].get(kind, _TEXTS[lang]["overdue"])
-    due = task.due_at.astimezone(_TZ).strftime("%Y-%m-%d %H:%M") if task.due_at else "-"
-    values = {"name": task.name, "instance": task.instance.title if task.instance else "",
-              "due": due, "link": f"/tasks/{task.id}"}
-    return title.format(**values)[:300], body.format(**values)
-
-
-def notify_task(session: Session, task: Task, *, kind: str, job: TimerJob | None = None) -> list[str]:
-    """Write one notification per recipient of ``task``; returns their usernames."""
-    now = clock.now()
-    sent_to = []
-    for person in recipients(session, task):
-        title, body = _text(person, kind, task)
-        session.add(Notification(
-            person_id=person.id, kind=kind, task_id=task.id, instance_id=task.instance_id,
-            job_id=job.id if job is not None else None, title=title, body=body, created_at=now,
-            email_state="pending" if mail.enabled() and person.email else None, email_attempts=0,
-        ))
-        sent_to.append(person.username)
-    session.flush()
-    return sent_to
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -25,17 +25,10 @@ from sqlalchemy.orm import Session
 
 from server.calendar.due import SHANGHAI
 from server.org.models import OrgUnit, Person
+from server.talks.coverage import Period
 from server.talks.models import Talk, TalkBreach
-from server.talks.talks import (
-    FOLLOW_UP_RESULTS,
-    KIND_LABELS,
-    STATE_LABELS,
-    TRIGGERS,
-    WAY_LABELS,
-    Period,
-    read_confidential,
-    today,
-)
+from server.talks.permissions import read_confidential
+from server.talks.terms import FOLLOW_UP_RESULTS, KIND_LABELS, STATE_LABELS, TRIGGERS, WAY_LABELS, today
 
 EAST_ASIAN_FONT = "宋体"
 LATIN_FONT = "SimSun"

@@ -10,15 +10,13 @@ close-out rules are computed from. The confidential part of a record lives only 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from server.org.models import OrgUnit, Person
+from server.org.models import OrgUnit, Person
 
 TALK_KINDS = ("request", "must", "periodic", "topical")
 """双向约谈（党员申请） / 八必谈 / 定期谈心 / 专题谈话."""

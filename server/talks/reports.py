@@ -20,19 +20,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
-from inbox.service import register_completion_hook
+from inbox.reminders import recipients
 from server import clock
 from server.calendar.due import SHANGHAI
 from server.errors import Conflict, Forbidden, NotFound
 from server.notifications import mail
 from server.notifications.models import Notification
-from server.notifications.service import recipients
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, unit_by_ref, unit_dict
+from server.talks.coverage import Period, coverage, period
 from server.talks.models import Talk, TalkBreach, TalkProblem, TalkReminder, TalkReport
-from server.talks.talks import TRIGGERS, Period, coverage, may_manage, period, today
+from server.talks.permissions import may_manage
+from server.talks.terms import TRIGGERS, today
 from server.workflow.engine.core import Snapshot
-from server.workflow.instances import register_save_hook, register_start_hook, start_instance
+from server.workflow.hooks import Completion, CompletionHandler
+from server.workflow.instances import start_instance
 from server.workflow.models import ProcessDefinition, ProcessInstance
 
 REPORT_KEY = "talk_report"
@@ -134,7 +136,7 @@ def open_report(session: Session, actor: Person | None, org_unit: OrgUnit | int 
     return _report_of_instance(session, instance.id)
 
 
-def _report_start(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
+def report_start(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
                   actor: Person | None, parent_id: int | None) -> dict[str, Any]:
     """However a report is started: a branch, its secretary (or org_admin above), once per half year."""
     code = data.get("period")
@@ -265,7 +267,7 @@ def _reminder_data(half: Period, cov: dict[str, Any]) -> dict[str, Any]:
             "covered_count": cov["covered_count"], "members": cov["members"]}
 
 
-def _reminder_start(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
+def reminder_start(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
                     actor: Person | None, parent_id: int | None) -> dict[str, Any]:
     """A reminder started by hand (an org_admin) names the uncovered members too."""
     if "uncovered" in data:
@@ -303,12 +305,10 @@ def daily(session: Session, on: date | None = None, *, under: OrgUnit | None = N
                                 "uncovered": r.uncovered} for r in reminders]}
 
 
-# -- hooks ------------------------------------------------------------------------------------
+# -- hooks (plugged in by server.talks.family) -----------------------------------------------------
 
 
-def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    if instance.definition.key != REPORT_KEY:
-        return
+def on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
     report = session.scalar(select(TalkReport).where(TalkReport.instance_id == instance.id))
     if report is None:
         unit = instance.org_unit
@@ -320,28 +320,26 @@ def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -
         session.flush()
 
 
-def _on_complete(
-    session: Session, task: Task, person: Person, data: dict[str, Any], confidential: dict[str, Any]
-) -> bool:
-    if task.process_key != REPORT_KEY:
-        return False
-    report = _report_of_instance(session, task.instance_id)
-    now = clock.now()
-    if task.element_id == "SubmitReport":
-        report.figures = figures(session, report.org_unit, period(report.period))
-        report.state = "submitted"
-        report.submitted_at = now
-        report.submitted_by_id = person.id
-        report.remarks = data.get("remarks")
-    elif task.element_id == "AcknowledgeReport":
-        report.state = "acknowledged"
-        report.acknowledged_at = now
-        report.acknowledged_by_id = person.id
-        report.ack_note = data.get("comment")
+def _submit(c: Completion) -> bool:
+    report = _report_of_instance(c.session, c.task.instance_id)
+    report.figures = figures(c.session, report.org_unit, period(report.period))
+    report.state = "submitted"
+    report.submitted_at = c.now
+    report.submitted_by_id = c.person.id
+    report.remarks = c.data.get("remarks")
     return False
 
 
-register_start_hook(REPORT_KEY, _report_start)
-register_start_hook(COVERAGE_KEY, _reminder_start)
-register_save_hook(_on_saved)
-register_completion_hook(_on_complete)
+def _acknowledge(c: Completion) -> bool:
+    report = _report_of_instance(c.session, c.task.instance_id)
+    report.state = "acknowledged"
+    report.acknowledged_at = c.now
+    report.acknowledged_by_id = c.person.id
+    report.ack_note = c.data.get("comment")
+    return False
+
+
+COMPLETIONS: dict[tuple[str, str], CompletionHandler] = {
+    (REPORT_KEY, "SubmitReport"): _submit,
+    (REPORT_KEY, "AcknowledgeReport"): _acknowledge,
+}

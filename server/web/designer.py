@@ -18,7 +18,7 @@ from sqlalchemy import select
 from server.org.models import ROLES, UNIT_TYPES, Position
 from server.org.tree import active_position_filter
 from server.requests import read
-from server.web import web_bp
+from server.web.shell import web_bp
 
 DESIGNER_ROLE = "designer"
 MONITOR_ROLE = "org_admin"

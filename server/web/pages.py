@@ -12,8 +12,8 @@ from typing import Any
 from flask import render_template, request
 from flask_login import login_required
 
-from server.web import web_bp
 from server.web.designer import _denied, _my_roles
+from server.web.shell import web_bp
 
 MANAGER_ROLES = {"secretary", "deputy_secretary", "org_admin"}
 CALENDAR_ROLE = "org_admin"

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -32,12 +31,12 @@ from sqlalchemy import Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from inbox.models import OPEN, Task
 from server import audit, clock
-from server.calendar.due import DueExpressionError, resolve_due
-from server.calendar.store import calendar_for
-from server.workflow.engine.core import Snapshot, element_properties, has_timer_events
+from server.workflow.engine.core import Snapshot, has_timer_events
+from server.workflow.hooks import Outcome, registry
 from server.workflow.models import JOB_CANCELLED, JOB_FAILED, JOB_FIRED, JOB_WAITING, ProcessInstance, TimerJob
+from server.workflow.runs import load_run, spec_key
+from server.workflow.saving import advance_and_save
 
 log = logging.getLogger("vanguard.timers")
 
@@ -54,12 +53,6 @@ _SET_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '10s'")
 
 class Busy(Exception):
     """What the job acts on is locked by someone else: try again on the next pass."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str
-    detail: str = ""
 
 
 def worker_id() -> str:
@@ -87,10 +80,8 @@ def sync_instance_jobs(session: Session, instance: ProcessInstance, snapshot: Sn
     """
     if snapshot.part is not None:
         return
-    from server.workflow.instances import _spec_key
-
     definition = instance.definition
-    if not snapshot.timers and not has_timer_events(_spec_key(definition), lambda: definition.spec_json):
+    if not snapshot.timers and not has_timer_events(spec_key(definition), lambda: definition.spec_json):
         return
     running = instance.state == "running" and not snapshot.completed
     waiting = session.scalars(
@@ -211,23 +202,19 @@ def limit_lock_waits(session: Session) -> None:
 
 
 def fire(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
-    """Do what a locked, waiting job stands for; the caller commits (or rolls back on error)."""
+    """Do what a locked, waiting job stands for (its kind's handler in ``registry.jobs``);
+    the caller commits (or rolls back on error)."""
     job.attempts += 1
     job.locked_by = worker
-    if job.kind == BPMN_TIMER:
-        return _fire_bpmn_timer(session, job, now, worker)
-    if job.kind in (TASK_DUE, REMINDER):
-        return _fire_task_due(session, job, now, worker)
-    if job.kind == SCHEDULE:
-        from server.workflow.schedules import fire_scheduled_start
-
-        return fire_scheduled_start(session, job, now, worker)
+    handler = registry.jobs.get(job.kind)
+    if handler is not None:
+        return handler(session, job, now, worker)
     job.state = JOB_FAILED
     job.last_error = f"unknown job kind '{job.kind}'"
     return Outcome(JOB_FAILED, job.last_error)
 
 
-def _mark_fired(job: TimerJob, now: datetime, worker: str) -> None:
+def mark_fired(job: TimerJob, now: datetime, worker: str) -> None:
     job.state = JOB_FIRED
     job.fired_at = now
     job.fired_by = worker
@@ -235,9 +222,7 @@ def _mark_fired(job: TimerJob, now: datetime, worker: str) -> None:
     job.last_error = None
 
 
-def _fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
-    from server.workflow.instances import advance_and_save, load_run
-
+def fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
     assert job.instance_id is not None
     instance = session.scalar(
         select(ProcessInstance)
@@ -269,7 +254,7 @@ def _fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str
     for key, wait in keys.items():
         row = rows.get(key)
         if row is not None:
-            _mark_fired(row, now, worker)
+            mark_fired(row, now, worker)
         audit.record(
             session, "timer.fired", actor=None, instance_id=instance.id, element_id=wait.element_id,
             job_id=row.id if row is not None else None, due_at=wait.due_at.isoformat(),
@@ -279,53 +264,6 @@ def _fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str
     if job.key in keys:
         return Outcome(JOB_FIRED, f"{len(keys)} timer(s) fired")
     return Outcome(JOB_CANCELLED, "not waiting")
-
-
-def _fire_task_due(session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome:
-    from server.notifications.service import notify_task
-
-    assert job.task_id is not None
-    task = session.scalar(select(Task).where(Task.id == job.task_id).with_for_update(skip_locked=True))
-    if task is None:
-        if session.get(Task, job.task_id) is not None:
-            raise Busy(f"task {job.task_id} is busy")
-        job.state = JOB_CANCELLED
-        return Outcome(JOB_CANCELLED, "task gone")
-    if task.state != OPEN:
-        job.state = JOB_CANCELLED
-        return Outcome(JOB_CANCELLED, f"task {task.state}")
-    _mark_fired(job, now, worker)
-    kind = "overdue" if job.kind == TASK_DUE else "reminder"
-    people = notify_task(session, task, kind=kind, job=job)
-    audit.record(
-        session, "task.overdue" if job.kind == TASK_DUE else "task.reminded", actor=None,
-        instance_id=task.instance_id, task_id=task.id, element_id=task.element_id, job_id=job.id,
-        due_at=task.due_at.isoformat() if task.due_at else None, notified=people,
-    )
-    _schedule_next_reminder(session, task, job, now)
-    return Outcome(JOB_FIRED, f"{len(people)} notified")
-
-
-def _schedule_next_reminder(session: Session, task: Task, job: TimerJob, now: datetime) -> None:
-    """``remind_every`` on the user task (e.g. ``1 working day``): remind again while open."""
-    from server.workflow.instances import _spec_key
-
-    definition = task.instance.definition
-    props = element_properties(_spec_key(definition), lambda: definition.spec_json, task.element_id)
-    every = props.get("remind_every")
-    if not every:
-        return
-    try:
-        next_at = resolve_due(every, ready_at=now, calendar=calendar_for(session), data=task.data).due_at
-    except DueExpressionError as exc:
-        log.warning("task %s: remind_every: %s", task.id, exc)
-        return
-    number = 1 if job.kind == TASK_DUE else int(job.key.rsplit(":", 1)[1]) + 1
-    session.add(TimerJob(
-        key=f"remind:{task.id}:{number}", kind=REMINDER, instance_id=task.instance_id, task_id=task.id,
-        engine_task_id=task.engine_task_id, element_id=task.element_id, due_at=next_at,
-        state=JOB_WAITING, attempts=0,
-    ))
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -363,12 +301,3 @@ def job_dict(job: TimerJob) -> dict[str, Any]:
         "retry_at": iso(job.retry_at), "last_error": job.last_error, "fired_at": iso(job.fired_at),
         "fired_by": job.fired_by,
     }
-
-
-def register() -> None:
-    from server.workflow.instances import register_save_hook
-
-    register_save_hook(sync_instance_jobs)
-
-
-register()

@@ -5,7 +5,7 @@ Three ways to run it, all on the same functions and the same exactly-once rules
 
 * **embedded** (``VANGUARD_SCHEDULER=embedded``, the default, ``make run``): a
   daemon thread in the web process calls :func:`run_pending` every second;
-* **standalone loop**: ``python -m server.workflow.scheduler`` (one or several processes);
+* **standalone loop**: ``python -m server scheduler`` (one or several processes; ``loop`` below);
 * **scale-out**: Celery workers (``celery -A server.worker worker``) whose
   dispatcher hands due jobs to the pool through the broker (``server.worker``).
 
@@ -16,27 +16,24 @@ due while the server was down, each job once.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from server import clock
-from server.config import Settings
+from server.calendar.due import SHANGHAI
 from server.database import db
 from server.notifications import mail
 from server.notifications import service as notifications
 from server.workflow import schedules
-from server.workflow.engine import core as engine
+from server.workflow.hooks import registry
 from server.workflow.jobs import (
     Busy,
     claim_by_id,
@@ -56,13 +53,6 @@ INTERVAL = 1.0
 """Seconds between passes of the embedded thread and the standalone loop."""
 
 
-def configure(settings: Settings) -> None:
-    """Apply the settings every process that runs or saves instances needs."""
-    mail.configure(settings.smtp_host, settings.smtp_port, settings.mail_from)
-    tz = ZoneInfo(settings.timezone)
-    engine.set_local_timezone(tz)
-    schedules.set_timezone(settings.timezone)
-    notifications.set_timezone(settings.timezone)
 
 
 @dataclass
@@ -148,21 +138,20 @@ _last_daily: date | None = None
 
 
 def run_daily(now: datetime) -> bool:
-    """Once per Beijing date and process: the talk loop's daily duties (reports, reminders).
+    """Once per Beijing date and process: the families' daily duties (``registry.daily``: the talk
+    loop's reports and reminders), each in a transaction of its own.
 
     The duties themselves are idempotent, so several processes doing them on the
     same day open and send nothing twice.
     """
     global _last_daily
-    from server.calendar.due import SHANGHAI
-    from server.talks import reports as talk_reports
-
     today = now.astimezone(SHANGHAI).date()
     with _daily_lock:
         if _last_daily == today:
             return False
-        with db.transaction() as session:
-            talk_reports.daily(session, today)
+        for duty in registry.daily:
+            with db.transaction() as session:
+                duty(session, today)
         _last_daily = today
     return True
 
@@ -271,26 +260,16 @@ def stop_embedded() -> None:
             _embedded = None
 
 
-# -- standalone loop: python -m server.workflow.scheduler ----------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m server.workflow.scheduler",
-                                     description="Fire due timers, due dates and schedules in a loop.")
-    parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between passes")
-    parser.add_argument("--once", action="store_true", help="one pass, then exit")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from server.app import create_app
-
-    create_app({"VANGUARD_STARTUP": False, "scheduler": "off"})
-    if args.once:
+def loop(interval: float = INTERVAL, *, once: bool = False) -> int:
+    """The standalone loop (``python -m server scheduler``): a pass every ``interval`` seconds
+    until SIGTERM or SIGINT. The caller has bootstrapped the process and bound the database."""
+    if once:
         print(run_pending().as_dict())
         return 0
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    log.info("scheduler loop started (every %.1f s) as %s", args.interval, worker_id())
+    log.info("scheduler loop started (every %.1f s) as %s", interval, worker_id())
     while not stopping.is_set():
         try:
             result = run_pending()
@@ -298,11 +277,5 @@ def main(argv: list[str] | None = None) -> int:
                 log.info("pass: %s", result.as_dict())
         except Exception:  # noqa: BLE001 - keep looping through transient errors
             log.exception("scheduler pass failed")
-        stopping.wait(args.interval)
+        stopping.wait(interval)
     return 0
-
-
-if __name__ == "__main__":
-    from server.workflow.scheduler import main as _main  # the imported module, not __main__'s copy
-
-    sys.exit(_main())

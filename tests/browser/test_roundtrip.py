@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import and_, select
 
-from inbox import service
+from inbox import completion
 from inbox.models import OPEN, Task, TaskCandidate
 from server.database import db
 from server.org.models import Person, Position
@@ -112,7 +112,7 @@ def _step(instance_id: int) -> str:
             if actor is None:
                 return f"nobody may complete {task.element_id}"
             schema = task.instance.definition.forms.get(task.form) if task.form else None
-            service.complete(session, actor, task.id, _sample(schema))
+            completion.complete(session, actor, task.id, _sample(schema))
             return f"completed {task.element_id}"
     except Exception as exc:  # noqa: BLE001 - both versions must fail alike
         return f"{type(exc).__name__}: {str(exc).split(chr(10))[0]}"

@@ -2,10 +2,10 @@
 
 When a campaign branch publishes its appraisal (every rater has rated), each member
 graded "basically qualified" or "unqualified", or with at least a third of such votes,
-gets a must-talk for the branch secretary (``server.talks.talks.on_appraisal_results``). This
-bridge watches the campaign's own saves, so the campaign needs no call into the talk
-loop; the talks' sources (``campaign:<campaign>:<branch instance>:<member>``) make it
-start each talk once however often the branch is saved.
+gets a must-talk for the branch secretary (``server.talks.starts.on_appraisal_results``).
+This bridge watches the campaign branch's own saves, so the campaign needs no call into
+the talk loop; the talks' sources (``campaign:<campaign>:<branch instance>:<member>``)
+make it start each talk once however often the branch is saved.
 """
 
 from __future__ import annotations
@@ -13,23 +13,20 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from server import audit
-from server.talks.talks import on_appraisal_results
+from server.campaign.appraisal import appraisal_results
+from server.campaign.models import CampaignBranch
+from server.campaign.plan import BRANCH
+from server.talks.starts import on_appraisal_results
 from server.workflow.engine.core import Snapshot
-from server.workflow.instances import register_save_hook
+from server.workflow.hooks import ProcessFamily
 from server.workflow.models import ProcessInstance
 
-CAMPAIGN_BRANCH_KEY = "vanguard_campaign_branch"
 CHECKED = "talk.appraisal_checked"
 
 
-def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    if snapshot.part is not None or instance.definition.key != CAMPAIGN_BRANCH_KEY:
+def on_branch_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
+    if snapshot.part is not None:
         return  # appraisals are published by the branch's main workflow
-    try:
-        from server.campaign.models import CampaignBranch
-        from server.campaign.rules import appraisal_results
-    except ImportError:  # the campaign is not installed
-        return
     branch = session.get(CampaignBranch, instance.id)
     if branch is None or branch.appraisal_published_at is None:
         return
@@ -41,4 +38,4 @@ def _on_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -
                  must_talks=[{"talk_id": t.id, "member": t.subject.username} for t in talks])
 
 
-register_save_hook(_on_saved)
+FAMILY = ProcessFamily(name="appraisal → must-talks", saves={BRANCH: on_branch_saved})

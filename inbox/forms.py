@@ -1,0 +1,58 @@
+"""Forms of tasks: checking a submission against its JSON Schema, and its confidential fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from server.errors import Invalid
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A compiled validator per schema object (``form_schema`` hands out the same object each time)."""
+    known = _VALIDATORS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    if len(_VALIDATORS) > 1024:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
+def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    if schema is None:
+        return
+    validator = _validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    details = []
+    for error in errors:
+        field = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            field = ".".join(filter(None, [field, missing]))
+            message = "required"
+        elif error.validator == "additionalProperties":
+            message = error.message
+        else:
+            message = error.message
+        details.append({"field": field or None, "message": message, "rule": error.validator})
+    fields = ", ".join(sorted({d["field"] or "(form)" for d in details}))
+    raise Invalid(f"the form has errors in: {fields}", details)
+
+
+CONFIDENTIAL_FLAG = "x-confidential"
+
+
+def split_confidential(schema: dict[str, Any] | None, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(data without confidential fields, the confidential fields) by the schema's top-level flags."""
+    properties = (schema or {}).get("properties") or {}
+    flagged = {name for name, prop in properties.items() if isinstance(prop, dict) and prop.get(CONFIDENTIAL_FLAG)}
+    public = {k: v for k, v in data.items() if k not in flagged}
+    confidential = {k: v for k, v in data.items() if k in flagged and v not in (None, "")}
+    return public, confidential

@@ -1,0 +1,22 @@
+"""What the campaign and the quarterly selection plug into the workflow (installed by ``server.bootstrap``)."""
+
+from __future__ import annotations
+
+from server.campaign import ledgers, selection, selection_ledgers, starts
+from server.campaign.plan import BRANCH, CAMPAIGN
+from server.campaign.selection import SELECTION
+from server.workflow.hooks import ProcessFamily
+
+CAMPAIGN_FAMILY = ProcessFamily(
+    name="vanguard campaign",
+    starts={CAMPAIGN: starts.start_campaign, BRANCH: starts.start_branch},
+    saves={CAMPAIGN: starts.on_saved, BRANCH: starts.on_saved},
+    completions=ledgers.COMPLETIONS,
+)
+
+SELECTION_FAMILY = ProcessFamily(
+    name="excellent-member selection",
+    starts={SELECTION: selection.start_hook},
+    saves={SELECTION: selection.on_saved},
+    completions=selection_ledgers.COMPLETIONS,
+)

@@ -1,0 +1,162 @@
+"""Talks as their readers see them: a talk, its problem items, the lists a person may see."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from inbox.models import OPEN, Task
+from server.org.models import OrgUnit, Person
+from server.org.tree import unit_dict
+from server.talks.models import Talk, TalkBreach, TalkProblem
+from server.talks.permissions import (
+    read_confidential,
+    require_manage,
+    viewable,
+)
+from server.talks.terms import (
+    FOLLOW_UP_RESULTS,
+    KIND_LABELS,
+    STATE_LABELS,
+    TRIGGERS,
+    iso,
+    today,
+)
+
+
+def who(person: Person | None) -> dict[str, str] | None:
+    return {"username": person.username, "name": person.display_name} if person else None
+
+
+def problem_dict(problem: TalkProblem, on: date | None = None) -> dict[str, Any]:
+    on = on or today()
+    return {
+        "id": problem.id,
+        "talk_id": problem.talk_id,
+        "seq": problem.seq,
+        "description": problem.description,
+        "owner": who(problem.owner),
+        "measure": problem.measure,
+        "deadline": problem.deadline.isoformat(),
+        "state": problem.state,
+        "overdue": problem.state != "closed" and problem.deadline < on,
+        "follow_ups": [
+            {"at": iso(f.at), "by": who(f.by), "result": f.result, "result_label": FOLLOW_UP_RESULTS.get(f.result),
+             "note": f.note}
+            for f in problem.follow_ups
+        ],
+        "closed_at": iso(problem.closed_at),
+        "closed_by": who(problem.closed_by),
+        "close_criteria": problem.close_criteria,
+        "close_note": problem.close_note,
+    }
+
+
+def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
+    """A talk as ``viewer`` may see it: the confidential part only for those entitled."""
+    breach = session.scalar(select(TalkBreach).where(TalkBreach.talk_id == talk.id))
+    allowed, secret = read_confidential(session, viewer, talk)
+    tasks = session.scalars(
+        select(Task).where(Task.instance_id == talk.instance_id, Task.state == OPEN).order_by(Task.id)
+    ).all()
+    on = today()
+    return {
+        "id": talk.id,
+        "instance_id": talk.instance_id,
+        "kind": talk.kind,
+        "kind_label": KIND_LABELS.get(talk.kind),
+        "trigger": talk.trigger,
+        "trigger_label": TRIGGERS.get(talk.trigger) if talk.trigger else None,
+        "source": talk.source,
+        "org_unit": unit_dict(talk.org_unit),
+        "subject": who(talk.subject),
+        "talker": who(talk.talker),
+        "requested_with": talk.requested_with,
+        "requested_person": who(talk.requested_person),
+        "topic": talk.topic,
+        "preferred_times": talk.preferred_times,
+        "note": talk.note,
+        "answer_due_at": iso(talk.answer_due_at),
+        "answered_at": iso(talk.answered_at),
+        "answered_late": bool(talk.answered_at and talk.answer_due_at and talk.answered_at > talk.answer_due_at),
+        "breach": None if breach is None else {
+            "kind": breach.kind, "due_at": iso(breach.due_at), "detected_at": iso(breach.detected_at),
+            "escalated_at": iso(breach.escalated_at), "answered_at": iso(breach.answered_at),
+            "handled_at": iso(breach.handled_at), "note": breach.note,
+        },
+        "scheduled_at": iso(talk.scheduled_at),
+        "place": talk.place,
+        "way": talk.way,
+        "held_on": iso(talk.held_on),
+        "record": None if talk.recorded_at is None else {
+            "main_content": talk.main_content,
+            "measures": talk.measures,
+            "recorded_at": iso(talk.recorded_at),
+            "confidential": secret,
+            "confidential_visible": allowed,
+        },
+        "problems": [problem_dict(p, on) for p in talk.problems],
+        "state": talk.state,
+        "state_label": STATE_LABELS.get(talk.state),
+        "close_note": talk.close_note,
+        "closed_at": iso(talk.closed_at),
+        "created_at": iso(talk.created_at),
+        "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
+                        "assignee": t.assignee.username if t.assignee else None, "due_at": iso(t.due_at)}
+                       for t in tasks],
+    }
+
+
+def talk_summary(talk: Talk) -> dict[str, Any]:
+    return {
+        "id": talk.id,
+        "instance_id": talk.instance_id,
+        "kind": talk.kind,
+        "kind_label": KIND_LABELS.get(talk.kind),
+        "trigger": talk.trigger,
+        "org_unit": unit_dict(talk.org_unit),
+        "subject": who(talk.subject),
+        "talker": who(talk.talker),
+        "state": talk.state,
+        "held_on": iso(talk.held_on),
+        "problems_open": sum(1 for p in talk.problems if p.state != "closed"),
+        "problems_total": len(talk.problems),
+        "created_at": iso(talk.created_at),
+    }
+
+
+def visible_talks(session: Session, viewer: Person, unit: OrgUnit | None, kind: str | None, state: str | None,
+                  limit: int, offset: int) -> dict[str, Any]:
+    stmt = select(Talk).where(viewable(session, viewer))
+    if unit is not None:
+        stmt = stmt.where(Talk.org_unit_id == unit.id)
+    if kind:
+        stmt = stmt.where(Talk.kind == kind)
+    if state:
+        stmt = stmt.where(Talk.state == state)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = session.scalars(
+        stmt.options(selectinload(Talk.problems), selectinload(Talk.subject), selectinload(Talk.talker),
+                     selectinload(Talk.org_unit))
+        .order_by(Talk.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return {"items": [talk_summary(t) for t in page], "total": total, "limit": limit, "offset": offset}
+
+
+def problems_of(session: Session, viewer: Person, unit: OrgUnit, state: str | None, overdue: bool | None
+                ) -> dict[str, Any]:
+    require_manage(session, viewer, unit)
+    on = today()
+    stmt = select(TalkProblem).where(TalkProblem.org_unit_id == unit.id).order_by(TalkProblem.deadline,
+                                                                                   TalkProblem.id)
+    if state:
+        stmt = stmt.where(TalkProblem.state == state)
+    if overdue is True:
+        stmt = stmt.where(TalkProblem.state != "closed", TalkProblem.deadline < on)
+    elif overdue is False:
+        stmt = stmt.where((TalkProblem.state == "closed") | (TalkProblem.deadline >= on))
+    items = [problem_dict(p, on) for p in session.scalars(stmt)]
+    return {"items": items, "total": len(items)}

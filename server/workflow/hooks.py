@@ -1,0 +1,189 @@
+"""Where process families plug into the workflow: the hook protocols and the one registry.
+
+The workflow runs any BPMN process by itself. A *process family* (the campaign, the
+selection, the talk loop...) adds what BPMN cannot say: server-side start data, ledger
+rows written with a completion, rules checked before the engine sees a form. It does so
+through four kinds of hook, all keyed by what they apply to, never by if-chains:
+
+* **start hooks**, by process key: run before an instance starts, whoever starts it;
+  they return the data the instance starts with, or refuse with a domain error;
+* **save hooks**, by process key (or for every process): run after every save of an
+  instance, in its transaction;
+* **completion handlers**, by (process key, element id): run after the form is
+  validated and before the engine sees the data, in the completion's transaction;
+* **job handlers**, by job kind: what firing a ``timer_job`` row does;
+
+plus **daily duties** the scheduler runs once a day. Nothing registers itself by being
+imported: ``server.bootstrap.bootstrap`` installs every family, and each entry point
+(web app, Celery worker, standalone scheduler, command line) calls it first.
+
+The inbox is plugged in the same way (``Registry.tasks``): the workflow says which
+human tasks are ready, the inbox keeps their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from server import clock
+from server.org.models import OrgUnit, Person
+from server.workflow.engine.core import HumanTask, Snapshot
+from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance, TimerJob
+
+
+class StartHook(Protocol):
+    def __call__(self, session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
+                 actor: Person | None, parent_id: int | None) -> dict[str, Any]: ...
+
+
+class SaveHook(Protocol):
+    def __call__(self, session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None: ...
+
+
+@dataclass(frozen=True)
+class TaskDone:
+    """What a completion handler sees of the task being completed (a plain value, not a row)."""
+
+    id: int
+    instance_id: int
+    process_key: str
+    element_id: str
+    data: dict[str, Any]
+    due_at: datetime | None
+
+
+@dataclass
+class Completion:
+    """One task completion as its handler sees it.
+
+    ``data`` is the submitted form without its confidential fields, which are in
+    ``confidential`` (fields flagged ``"x-confidential": true``); they never reach the
+    engine, the task row or the audit trail. A handler that stores them returns True.
+    """
+
+    session: Session
+    task: TaskDone
+    person: Person
+    data: dict[str, Any]
+    confidential: dict[str, Any]
+    now: datetime = field(default_factory=clock.now)
+
+    def field(self, name: str) -> Any:
+        """A submitted value, whether the form marks it confidential or not."""
+        if name in self.confidential:
+            return self.confidential[name]
+        return self.data.get(name)
+
+
+CompletionHandler = Callable[[Completion], bool | None]
+"""Refuses by raising a ``DomainError`` (nothing has changed yet); True if it stored the
+confidential fields."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What firing a job came to: its new state and a word on why."""
+
+    state: str
+    detail: str = ""
+
+
+class JobHandler(Protocol):
+    def __call__(self, session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome: ...
+
+
+DailyDuty = Callable[[Session, date], object]
+"""Run once per Beijing date and process, in its own transaction; must be idempotent."""
+
+
+class TaskRows(Protocol):
+    """The inbox, as the workflow sees it: it keeps a row for every ready human task (``inbox.rows``)."""
+
+    def sync(self, session: Session, instance: ProcessInstance, definition: ProcessDefinition, snapshot: Snapshot,
+             actor: Person | None, part: InstancePart | None, open_tasks: set[str] | None) -> None:
+        """Make the open rows of the main workflow, or of one part, match its ready tasks."""
+
+    def open_tasks(self, session: Session, instance: ProcessInstance, definition: ProcessDefinition,
+                   fresh: list[tuple[HumanTask, InstancePart | None]]) -> None:
+        """Rows for tasks that became ready in parts the step just started."""
+
+    def withdraw_parts(self, session: Session, instance: ProcessInstance, part_ids: list[int],
+                       actor: Person | None) -> None:
+        """Cancel the open rows of parts the main workflow withdrew."""
+
+
+@dataclass(frozen=True)
+class ProcessFamily:
+    """What one family of processes plugs in, as plain tables."""
+
+    name: str
+    starts: Mapping[str, StartHook] = field(default_factory=dict)
+    saves: Mapping[str, SaveHook] = field(default_factory=dict)
+    completions: Mapping[tuple[str, str], CompletionHandler] = field(default_factory=dict)
+    daily: Sequence[DailyDuty] = ()
+
+
+class Registry:
+    """Every hook of this process, installed by ``server.bootstrap``."""
+
+    def __init__(self) -> None:
+        self.families: list[str] = []
+        self._starts: dict[str, list[StartHook]] = {}
+        self._saves: dict[str | None, list[SaveHook]] = {}
+        self._completions: dict[tuple[str, str], CompletionHandler] = {}
+        self.jobs: dict[str, JobHandler] = {}
+        self.daily: list[DailyDuty] = []
+        self._tasks: TaskRows | None = None
+
+    @property
+    def tasks(self) -> TaskRows:
+        if self._tasks is None:
+            raise RuntimeError("no inbox is installed: call server.bootstrap.bootstrap() first")
+        return self._tasks
+
+    def use_inbox(self, rows: TaskRows) -> None:
+        self._tasks = rows
+
+    def on_save(self, hook: SaveHook, process_key: str | None = None) -> None:
+        """``process_key`` None: after every save of every process."""
+        self._saves.setdefault(process_key, []).append(hook)
+
+    def on_job(self, kind: str, handler: JobHandler) -> None:
+        self.jobs[kind] = handler
+
+    def install(self, family: ProcessFamily) -> None:
+        if family.name in self.families:
+            raise ValueError(f"the process family '{family.name}' is installed already")
+        self.families.append(family.name)
+        for key, start in family.starts.items():
+            self._starts.setdefault(key, []).append(start)
+        for key, save in family.saves.items():
+            self._saves.setdefault(key, []).append(save)
+        for where, handler in family.completions.items():
+            if where in self._completions:
+                raise ValueError(f"two completion handlers for {where[0]}/{where[1]}")
+            self._completions[where] = handler
+        self.daily.extend(family.daily)
+
+    def replace_with(self, other: Registry) -> None:
+        """Take every table of ``other`` at once: a thread reading a table meanwhile sees the
+        old one or the new one, never a half-filled one."""
+        self.__dict__.update(other.__dict__)
+
+    def start_hooks(self, process_key: str) -> list[StartHook]:
+        return self._starts.get(process_key, [])
+
+    def save_hooks(self, process_key: str) -> list[SaveHook]:
+        return [*self._saves.get(None, []), *self._saves.get(process_key, [])]
+
+    def completion_handler(self, process_key: str, element_id: str) -> CompletionHandler | None:
+        return self._completions.get((process_key, element_id))
+
+
+registry = Registry()
+"""This process's hooks; filled once by ``server.bootstrap.bootstrap``."""
