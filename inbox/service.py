@@ -25,7 +25,7 @@ from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, holds_any, person_by_username
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import EngineError
+from server.workflow.engine import EngineError
 from server.workflow.instances import advance_and_save, advance_part_and_save, load_part_run, load_run
 from server.workflow.jobs import cancel_task_jobs
 from server.workflow.models import InstancePart, ProcessInstance

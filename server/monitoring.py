@@ -32,7 +32,7 @@ from server import audit, clock
 from server.errors import Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, unit_by_ref, unit_dict
-from server.workflow.engine.core import BPMN_NS
+from server.workflow.engine import BPMN_NS
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance
 
 MONITOR_ROLE = "org_admin"

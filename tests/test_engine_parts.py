@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from server.workflow.engine.core import Run, Snapshot, detached_elements, parse_bpmn
+from server.workflow.engine import Run, Snapshot, detached_elements, parse_bpmn
 
 BPMN = Path(__file__).resolve().parent / "bpmn"
 TEAM = (BPMN / "team_check.bpmn").read_bytes()

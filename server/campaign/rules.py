@@ -48,7 +48,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.org.models import UNIT_TYPES, OrgUnit, Person, Position
 from server.org.tree import active_position_filter, holders, person_by_username
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.instances import register_save_hook, register_start_hook
 from server.workflow.models import ProcessDefinition, ProcessInstance
 

@@ -47,7 +47,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.org.models import OrgUnit, Person
 from server.org.tree import person_by_username
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.instances import lock_instance, register_save_hook, register_start_hook, start_instance
 from server.workflow.models import ProcessDefinition, ProcessInstance
 

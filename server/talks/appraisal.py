@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from server import audit
 from server.talks.talks import on_appraisal_results
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.instances import register_save_hook
 from server.workflow.models import ProcessInstance
 

@@ -31,7 +31,7 @@ from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, unit_by_ref, unit_dict
 from server.talks.models import Talk, TalkBreach, TalkProblem, TalkReminder, TalkReport
 from server.talks.talks import TRIGGERS, Period, coverage, may_manage, period, today
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.instances import register_save_hook, register_start_hook, start_instance
 from server.workflow.models import ProcessDefinition, ProcessInstance
 

@@ -40,7 +40,7 @@ from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, holds_any, unit_by_ref, unit_dict
 from server.talks.models import Talk, TalkBreach, TalkConfidential, TalkFollowUp, TalkProblem
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.instances import register_save_hook, register_start_hook, start_instance
 from server.workflow.models import ProcessDefinition, ProcessInstance
 

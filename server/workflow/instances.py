@@ -23,7 +23,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, parse_role_expression, resolve_candidates, unit_by_ref, unit_dict
 from server.workflow.definitions import get_latest
-from server.workflow.engine.core import EngineError, HumanTask, Run, Snapshot, lane_role_expression
+from server.workflow.engine import EngineError, HumanTask, Run, Snapshot, lane_role_expression
 from server.workflow.models import (
     PART_CANCELLED,
     PART_COMPLETED,

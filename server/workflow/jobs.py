@@ -36,7 +36,7 @@ from inbox.models import OPEN, Task
 from server import audit, clock
 from server.calendar.due import DueExpressionError, resolve_due
 from server.calendar.store import calendar_for
-from server.workflow.engine.core import Snapshot, element_properties, has_timer_events
+from server.workflow.engine import Snapshot, element_properties, has_timer_events
 from server.workflow.models import JOB_CANCELLED, JOB_FAILED, JOB_FIRED, JOB_WAITING, ProcessInstance, TimerJob
 
 log = logging.getLogger("vanguard.timers")

@@ -35,8 +35,7 @@ from server.config import Settings
 from server.database import db
 from server.notifications import mail
 from server.notifications import service as notifications
-from server.workflow import schedules
-from server.workflow.engine import core as engine
+from server.workflow import engine, schedules
 from server.workflow.jobs import (
     Busy,
     claim_by_id,

@@ -36,7 +36,7 @@ from server.errors import Forbidden, Invalid, NotFound
 from server.org.models import UNIT_TYPES, OrgUnit, Person
 from server.org.tree import holds_any, unit_by_ref, unit_dict
 from server.workflow.definitions import get_latest
-from server.workflow.engine.core import start_timer
+from server.workflow.engine import start_timer
 from server.workflow.jobs import SCHEDULE, Outcome
 from server.workflow.models import JOB_CANCELLED, JOB_WAITING, ProcessDefinition, Schedule, TimerJob
 
