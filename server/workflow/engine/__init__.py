@@ -26,6 +26,7 @@ This module is the package's API: import from ``server.workflow.engine``, not it
 from server.workflow.engine.inspect import (
     detached_elements,
     element_properties,
+    element_states,
     has_timer_events,
     start_timer,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Snapshot",
     "detached_elements",
     "element_properties",
+    "element_states",
     "has_timer_events",
     "lane_role_expression",
     "parse_bpmn",

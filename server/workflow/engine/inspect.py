@@ -1,12 +1,13 @@
 """Questions about a deployed process or a saved state that need no ``Run``.
 
 What a process's start timer says, whether it waits on timers at all, an element's
-properties, and which bodies run as parts.
+properties, which bodies run as parts, and which elements a saved state has reached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -14,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.util.task import TaskState
 
 from server.workflow.engine.parsing import _properties
 from server.workflow.engine.parts import _DetachedBody
@@ -83,3 +85,52 @@ def detached_elements(spec_key: str, spec_json: Callable[[], str]) -> list[str]:
         for ts in wf_spec.task_specs.values() if isinstance(ts, _DetachedBody)
     })
 
+
+_ACTIVE_STATES = {TaskState.WAITING, TaskState.READY, TaskState.STARTED}
+
+
+def element_states(engine_state: str, part_states: Iterable[str] = ()) -> dict[str, str]:
+    """Element id -> ``"active"`` or ``"completed"``, from a saved state and its parts' states.
+
+    Reads only the task-spec names and states of the main workflow and its subprocesses, so
+    it needs neither the spec nor a ``Run``; a multi-instance child counts as its element.
+    An element active anywhere (in the main state or in any part) is active. An unreadable
+    state marks nothing. Ids include the engine's own task specs (``Start``, ``End``, joins):
+    the caller keeps those of its diagram.
+    """
+    states = _states_in(engine_state)
+    for part_state in part_states:
+        for element_id, state in _states_in(part_state).items():
+            if states.get(element_id) != "active":
+                states[element_id] = state
+    return states
+
+
+def _states_in(engine_state: str) -> dict[str, str]:
+    try:
+        dct = json.loads(engine_state)
+    except (TypeError, ValueError):
+        return {}
+    result: dict[str, str] = {}
+
+    def scan(tasks: Any) -> None:
+        if not isinstance(tasks, dict):
+            return
+        for task in tasks.values():
+            if not isinstance(task, dict):
+                continue
+            name, state = task.get("task_spec"), task.get("state")
+            if not isinstance(name, str) or not isinstance(state, int):
+                continue
+            element = name.removesuffix(" [child]")
+            if state in _ACTIVE_STATES:
+                result[element] = "active"
+            elif state == TaskState.COMPLETED and result.get(element) != "active":
+                result[element] = "completed"
+
+    if isinstance(dct, dict):
+        scan(dct.get("tasks"))
+        for sub in (dct.get("subprocesses") or {}).values():
+            if isinstance(sub, dict):
+                scan(sub.get("tasks"))
+    return result
