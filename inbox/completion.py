@@ -25,7 +25,7 @@ from server import audit, clock
 from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from server.org.models import Person
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import EngineError
+from server.workflow.engine import EngineError
 from server.workflow.hooks import Completion, TaskDone, registry
 from server.workflow.jobs import cancel_task_jobs
 from server.workflow.models import InstancePart, ProcessInstance

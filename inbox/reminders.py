@@ -23,7 +23,7 @@ from server.notifications import mail
 from server.notifications.models import Notification
 from server.org.models import Person
 from server.org.tree import holders
-from server.workflow.engine.core import element_properties
+from server.workflow.engine import element_properties
 from server.workflow.hooks import Outcome
 from server.workflow.jobs import REMINDER, TASK_DUE, Busy, mark_fired
 from server.workflow.models import JOB_CANCELLED, JOB_FIRED, JOB_WAITING, TimerJob

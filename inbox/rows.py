@@ -20,7 +20,7 @@ from server.calendar.store import calendar_for
 from server.errors import Invalid
 from server.org.models import Person
 from server.org.tree import resolve_candidates
-from server.workflow.engine.core import HumanTask, Snapshot, lane_role_expression
+from server.workflow.engine import HumanTask, Snapshot, lane_role_expression
 from server.workflow.jobs import cancel_task_jobs, due_job_row
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance, TimerJob
 

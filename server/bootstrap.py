@@ -25,7 +25,7 @@ from server.database import db
 from server.notifications import mail
 from server.talks.family import TALK_FAMILY, TALK_REPORT_FAMILY
 from server.workflow import jobs, schedules
-from server.workflow.engine.core import set_local_timezone
+from server.workflow.engine import set_local_timezone
 from server.workflow.hooks import ProcessFamily, Registry, registry
 
 PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (

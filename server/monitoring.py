@@ -11,14 +11,14 @@ Where the numbers come from:
   materialised path, so it costs the same whatever the engine state holds.
 * The audit trail (``AuditEvent``): the instance's history beside the diagram.
 * For one instance only, the non-human elements (events, gateways, script tasks,
-  waiting timers) are read from the instance's saved engine state: the task
-  table knows nothing of them. Only the task-spec names and states are read,
-  and an unreadable state just leaves those elements unmarked.
+  waiting timers) are read from the instance's saved engine state and its parts'
+  (``engine.element_states``): the task table knows nothing of them. Only the
+  task-spec names and states are read, and an unreadable state just leaves
+  those elements unmarked.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -32,14 +32,10 @@ from server import audit, clock
 from server.errors import Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, unit_by_ref, unit_dict
-from server.workflow.engine.core import BPMN_NS
+from server.workflow.engine import BPMN_NS, element_states
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance
 
 MONITOR_ROLE = "org_admin"
-
-# SpiffWorkflow's TaskState values as stored in a serialized workflow.
-_WAITING, _READY, _STARTED, _COMPLETED = 8, 16, 32, 64
-_ACTIVE_STATES = {_WAITING, _READY, _STARTED}
 
 
 # -- who may look ----------------------------------------------------------------------------
@@ -84,37 +80,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _engine_states(engine_state: str) -> dict[str, str]:
-    """element id -> "completed" | "active" from a serialized workflow (top level and subprocesses)."""
-    try:
-        dct = json.loads(engine_state)
-    except (TypeError, ValueError):
-        return {}
-    result: dict[str, str] = {}
-
-    def scan(tasks: Any) -> None:
-        if not isinstance(tasks, dict):
-            return
-        for task in tasks.values():
-            if not isinstance(task, dict):
-                continue
-            name, state = task.get("task_spec"), task.get("state")
-            if not isinstance(name, str) or not isinstance(state, int):
-                continue
-            element = name.removesuffix(" [child]")
-            if state in _ACTIVE_STATES:
-                result[element] = "active"
-            elif state == _COMPLETED and result.get(element) != "active":
-                result[element] = "completed"
-
-    if isinstance(dct, dict):
-        scan(dct.get("tasks"))
-        for sub in (dct.get("subprocesses") or {}).values():
-            if isinstance(sub, dict):
-                scan(sub.get("tasks"))
-    return result
-
-
 def _bpmn_ids(xml: str) -> set[str]:
     """Ids of the BPMN model elements of a file (the engine adds task specs of its own: Start, End, joins)."""
     try:
@@ -139,14 +104,10 @@ def instance_view(session: Session, person: Person, instance_id: int) -> dict[st
 
     elements: dict[str, dict[str, Any]] = {}
     known = _bpmn_ids(definition.bpmn_xml)
-    states = _engine_states(instance.engine_state)
     part_states = session.scalars(
         select(InstancePart.engine_state).where(InstancePart.instance_id == instance.id)
     ).all()
-    for part_state in part_states:  # detached bodies: active anywhere is active
-        for element_id, state in _engine_states(part_state).items():
-            if states.get(element_id) != "active":
-                states[element_id] = state
+    states = element_states(instance.engine_state, part_states)  # detached bodies: active anywhere is active
     for element_id, state in states.items():
         if element_id in known:
             elements[element_id] = {"state": state, "tasks": []}

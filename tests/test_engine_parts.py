@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from server.workflow.engine.core import Run, Snapshot, detached_elements, parse_bpmn
+from server.workflow.engine import Run, Snapshot, detached_elements, element_states, parse_bpmn
 
 BPMN = Path(__file__).resolve().parent / "bpmn"
 TEAM = (BPMN / "team_check.bpmn").read_bytes()
@@ -240,3 +240,17 @@ def test_an_instance_whose_bodies_started_inline_runs_them_inline_to_the_end():
     d.complete("Check", "m2", {"decision": "accept"})
     assert d.parts == {} and d.main_saves == 5
     assert [h.element_id for _, h in d.open()] == ["Summary"]
+
+
+def test_element_states_read_detached_parts_as_the_inline_state():
+    states = []
+    for detach in (True, False):
+        key, spec_json = spec_of(TEAM, "team")
+        d = Driver(key, spec_json, detach)
+        d.start({"people": ["m1", "m2"]})
+        d.complete("Answer", "m1", {"text": "一"})
+        states.append(element_states(d.main.state, [p.state for p in d.parts.values()]))
+    assert states[0] == states[1]
+    assert {e: states[0][e] for e in ("Begin", "Each", "EachBegins", "Answer", "Check")} == {
+        "Begin": "completed", "Each": "active", "EachBegins": "completed", "Answer": "active", "Check": "active"}
+    assert element_states("not a state", ["[]"]) == {}

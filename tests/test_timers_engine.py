@@ -9,7 +9,7 @@ import pytest
 
 from server import clock
 from server.calendar.workdays import WorkdayCalendar
-from server.workflow.engine.core import Run, parse_bpmn, start_timer
+from server.workflow.engine import EngineError, Run, parse_bpmn, start_timer
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 9, 28, 10, 0, tzinfo=SH)  # two working days before National Day
@@ -106,8 +106,6 @@ def test_fire_due_timers_at_exactly_the_due_moment(now):
 
 
 def test_bad_working_days_argument_is_an_engine_error(now):
-    from server.workflow.engine.core import EngineError
-
     with pytest.raises(EngineError):
         waiting("timeDuration", "working_days(-1)")
 

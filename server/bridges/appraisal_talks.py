@@ -17,7 +17,7 @@ from server.campaign.appraisal import appraisal_results
 from server.campaign.models import CampaignBranch
 from server.campaign.plan import BRANCH
 from server.talks.starts import on_appraisal_results
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.hooks import ProcessFamily
 from server.workflow.models import ProcessInstance
 

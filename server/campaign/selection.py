@@ -36,7 +36,7 @@ from server.campaign.plan import holds_role_in, members_of
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.org.models import OrgUnit, Person
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.instances import start_instance
 from server.workflow.models import ProcessDefinition, ProcessInstance
 from server.workflow.runs import lock_instance

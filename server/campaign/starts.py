@@ -32,7 +32,7 @@ from server.campaign.plan import (
 from server.errors import Invalid
 from server.org.models import UNIT_TYPES, OrgUnit, Person
 from server.workflow.definitions import form_schema
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.models import ProcessDefinition, ProcessInstance
 
 

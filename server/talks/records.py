@@ -35,7 +35,7 @@ from server.talks.terms import (
     person_ref,
     today,
 )
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.hooks import Completion, CompletionHandler
 from server.workflow.models import ProcessInstance
 

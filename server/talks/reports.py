@@ -32,7 +32,7 @@ from server.talks.coverage import Period, coverage, period
 from server.talks.models import Talk, TalkBreach, TalkProblem, TalkReminder, TalkReport
 from server.talks.permissions import may_manage
 from server.talks.terms import TRIGGERS, today
-from server.workflow.engine.core import Snapshot
+from server.workflow.engine import Snapshot
 from server.workflow.hooks import Completion, CompletionHandler
 from server.workflow.instances import start_instance
 from server.workflow.models import ProcessDefinition, ProcessInstance

@@ -27,7 +27,7 @@ from server.calendar.workdays import WorkdayCalendar
 from server.errors import Invalid, NotFound
 from server.org.models import Person
 from server.org.tree import parse_role_expression
-from server.workflow.engine.core import (
+from server.workflow.engine import (
     DefinitionInvalid,
     ElementInfo,
     ParsedProcess,

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from server import clock
 from server.org.models import OrgUnit, Person
-from server.workflow.engine.core import HumanTask, Snapshot
+from server.workflow.engine import HumanTask, Snapshot
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance, TimerJob
 
 

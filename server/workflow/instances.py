@@ -13,7 +13,7 @@ from server.errors import Forbidden
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, parse_role_expression, unit_by_ref
 from server.workflow.definitions import get_latest
-from server.workflow.engine.core import Run
+from server.workflow.engine import Run
 from server.workflow.hooks import registry
 from server.workflow.models import ProcessDefinition, ProcessInstance
 from server.workflow.runs import spec_key

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import audit, clock
-from server.workflow.engine.core import Snapshot, has_timer_events
+from server.workflow.engine import Snapshot, has_timer_events
 from server.workflow.hooks import Outcome, registry
 from server.workflow.models import JOB_CANCELLED, JOB_FAILED, JOB_FIRED, JOB_WAITING, ProcessInstance, TimerJob
 from server.workflow.runs import load_run, spec_key

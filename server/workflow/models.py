@@ -39,7 +39,7 @@ class ProcessDefinition(Base):
 class ProcessInstance(Base):
     """A running or finished process in one org unit.
 
-    ``engine_state`` is the SpiffWorkflow serialization *without* the process
+    ``engine_state`` is the engine's serialized workflow *without* the process
     spec (specs are kept once per definition), so its size follows this
     instance alone. ``lock_version`` rises with every save: a writer that read
     an older version lost a race and must not overwrite.
@@ -79,7 +79,7 @@ PART_CANCELLED = "cancelled"
 
 
 class InstancePart(Base):
-    """One detached multi-instance body of an instance (``server.workflow.engine.core._DetachedBody``).
+    """One detached multi-instance body of an instance (``server.workflow.engine.parts._DetachedBody``).
 
     ``engine_task_id`` is the task the body stands for in the instance's main workflow;
     ``engine_state`` the body's own serialized workflow; ``stage`` the earliest stage with

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, object_session, undefer
 
 from server.calendar.store import calendar_for
 from server.errors import Conflict, NotFound
-from server.workflow.engine.core import Run
+from server.workflow.engine import Run
 from server.workflow.models import PART_RUNNING, InstancePart, ProcessDefinition, ProcessInstance
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server import audit, clock
 from server.errors import Conflict, Invalid
 from server.org.models import Person
-from server.workflow.engine.core import EngineError, Run, Snapshot
+from server.workflow.engine import EngineError, Run, Snapshot
 from server.workflow.hooks import registry
 from server.workflow.models import (
     PART_CANCELLED,

@@ -25,7 +25,7 @@ from server.org.models import UNIT_TYPES, OrgUnit, Person
 from server.org.tree import holds_any, unit_by_ref, unit_dict
 from server.workflow.cadence import Cadence, parse_cadence
 from server.workflow.definitions import get_latest
-from server.workflow.engine.core import start_timer
+from server.workflow.engine import start_timer
 from server.workflow.hooks import Outcome
 from server.workflow.instances import start_instance
 from server.workflow.jobs import SCHEDULE, mark_fired

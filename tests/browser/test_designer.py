@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.workflow.engine.core import parse_bpmn
+from server.workflow.engine import parse_bpmn
 from tests.browser.designer_helpers import (
     commit,
     element,

@@ -18,7 +18,7 @@ from inbox.models import OPEN, Task, TaskCandidate
 from server.database import db
 from server.org.models import Person, Position
 from server.workflow import instances
-from server.workflow.engine.core import parse_bpmn
+from server.workflow.engine import parse_bpmn
 from server.workflow.models import ProcessInstance
 from tests.browser.designer_helpers import open_designer, open_file, problems
 

@@ -1,1 +1,64 @@
-"""The one package that talks to SpiffWorkflow."""
+"""The one package that talks to SpiffWorkflow.
+
+Everything else sees plain dataclasses: ``ParsedProcess`` at deploy time,
+``HumanTask`` and ``TimerWait`` while an instance runs, and a JSON string as
+the persisted state.
+
+Persisted state leaves the process spec out: specs are stored once per
+definition version and restored into a per-process cache, so loading and
+saving an instance costs what that instance holds, not what its process
+describes.
+
+The modules, lowest first (each imports only those above it):
+
+* ``types``: the plain values and errors handed out.
+* ``timeclock``: SpiffWorkflow's timers read ``server.clock``; the local zone; firing.
+* ``scripting``: the script engine, its globals, timer expression values.
+* ``parts``: which multi-instance bodies run detached, as parts.
+* ``store``: serialization without the spec, the spec cache.
+* ``parsing``: XSD and structural checks, the parse, stage order, element properties.
+* ``run``: ``Run``, one instance or part for one use case.
+* ``inspect``: questions about a process or a saved state that need no ``Run``.
+
+This module is the package's API: import from ``server.workflow.engine``, not its modules.
+"""
+
+from server.workflow.engine.inspect import (
+    detached_elements,
+    element_properties,
+    element_states,
+    has_timer_events,
+    start_timer,
+)
+from server.workflow.engine.parsing import BPMN_NS, lane_role_expression, parse_bpmn
+from server.workflow.engine.run import Run
+from server.workflow.engine.timeclock import set_local_timezone
+from server.workflow.engine.types import (
+    DefinitionInvalid,
+    ElementInfo,
+    EngineError,
+    HumanTask,
+    ParsedProcess,
+    Problem,
+    Snapshot,
+)
+
+__all__ = [
+    "BPMN_NS",
+    "DefinitionInvalid",
+    "ElementInfo",
+    "EngineError",
+    "HumanTask",
+    "ParsedProcess",
+    "Problem",
+    "Run",
+    "Snapshot",
+    "detached_elements",
+    "element_properties",
+    "element_states",
+    "has_timer_events",
+    "lane_role_expression",
+    "parse_bpmn",
+    "set_local_timezone",
+    "start_timer",
+]
