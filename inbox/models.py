@@ -1,8 +1,8 @@
 """The inbox tables: one row per human task, and who may claim it.
 
-Rows are written by ``server.workflow.instances`` in the same transaction that saves
-the engine state, so the inbox is always a plain SQL query and never reads
-engine blobs.
+Rows are written by ``inbox.rows`` (called by the workflow through ``registry.tasks``)
+in the same transaction that saves the engine state, so the inbox is always a plain
+SQL query and never reads engine blobs.
 """
 
 from __future__ import annotations
