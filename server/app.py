@@ -78,12 +78,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals["get_locale"] = get_locale
 
-    from server import auth, cli
-    from server.api import api_bp
+    from server import api, auth, cli
     from server.web import web_bp
 
     auth.init_login(login_manager)
-    app.register_blueprint(api_bp)
+    api.register(app)
     app.register_blueprint(web_bp)
     cli.register(app)
     from server.workflow import scheduler  # noqa: F401 - timers registers its save hook
