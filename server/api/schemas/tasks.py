@@ -86,15 +86,19 @@ class Completed(Out):
 BULK_LIMIT = 200
 
 
+ID_MAX = 2**31 - 1  # ids are 32-bit: a larger number names no task (and no database takes it)
+
+
 class BulkItem(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
-    task_id: int
+    task_id: int = Field(ge=-ID_MAX, le=ID_MAX)
     data: dict[str, Any] = Field(default_factory=dict)
 
 
 def _malformed(item: Any) -> bool:
     return (not isinstance(item, dict) or not isinstance(item.get("task_id"), int)
-            or isinstance(item.get("task_id"), bool) or not isinstance(item.get("data", {}), dict))
+            or isinstance(item.get("task_id"), bool) or not -ID_MAX <= item["task_id"] <= ID_MAX
+            or not isinstance(item.get("data", {}), dict))
 
 
 class BulkCompletion(Body):
