@@ -12,8 +12,7 @@ from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from server import migrations
-from server.api import api_bp
+from server import api, migrations
 from server.auth import init_login
 from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
@@ -81,7 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     init_login(login_manager)
-    app.register_blueprint(api_bp)
+    api.register(app)
     app.register_blueprint(web_bp)
     migrations.register(app)
 

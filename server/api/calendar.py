@@ -5,23 +5,28 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import audit, clock
-from server.api import api_bp, int_arg, json_body
+from server.api.contract import declare
+from server.api.schemas.calendar import AddQuery, CalendarYear, OverriddenDay, Override, WorkingDayCount, YearQuery
 from server.calendar.due import SHANGHAI
 from server.calendar.models import CalendarOverride
 from server.calendar.store import calendar_for
 from server.calendar.workdays import LIBRARY_COVERED_YEARS, DayInfo
-from server.errors import BadRequest, Forbidden, Invalid, NotFound
+from server.errors import BadRequest, Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter
 from server.requests import me, read, write
 
+bp = Blueprint("calendar", __name__)
+TAGS = ("calendar",)
 
-def _date(text: str | None, field: str) -> date:
+
+def _date(text: str, field: str) -> date:
+    """A date in the path."""
     if not text:
         raise BadRequest(f"'{field}' is required (YYYY-MM-DD)", [{"field": field, "message": "required"}])
     try:
@@ -36,12 +41,11 @@ def day_dict(info: DayInfo) -> dict[str, Any]:
             "overridden": info.overridden}
 
 
-@api_bp.get("/calendar/add")
-def calendar_add() -> Any:
-    start = _date(request.args.get("start"), "start")
-    if request.args.get("working_days") is None:
-        raise BadRequest("'working_days' is required", [{"field": "working_days", "message": "required"}])
-    n = int_arg("working_days", 0, 0, 3660)
+@bp.get("/calendar/add")
+@declare(query=AddQuery, ok=WorkingDayCount, tags=TAGS)
+def calendar_add(query: AddQuery) -> Any:
+    """Count working days: the N-th working day after start (Chinese holidays and 调休)"""
+    start, n = query.start, query.working_days
 
     def count(session: Session) -> dict[str, Any]:
         result = calendar_for(session).add_working_days(start, n)
@@ -51,10 +55,11 @@ def calendar_add() -> Any:
     return jsonify(read(count))
 
 
-@api_bp.get("/calendar")
-def calendar_year() -> Any:
-    this_year = clock.now().astimezone(SHANGHAI).year
-    year = int_arg("year", this_year, 1950, 2200)
+@bp.get("/calendar")
+@declare(query=YearQuery, ok=CalendarYear, tags=TAGS)
+def calendar_year(query: YearQuery) -> Any:
+    """A year's holidays, make-up workdays and overridden days; estimated if not official"""
+    year = query.year or clock.now().astimezone(SHANGHAI).year
 
     def listing(session: Session) -> dict[str, Any]:
         calendar = calendar_for(session)
@@ -89,22 +94,12 @@ def _stamp(session: Session) -> datetime:
     return max(now, latest + timedelta(microseconds=1)) if latest is not None else now
 
 
-@api_bp.put("/calendar/overrides/<day>")
-def put_override(day: str) -> Any:
+@bp.put("/calendar/overrides/<day>")
+@declare(body=Override, ok=OverriddenDay, errors=(403,), write=True, tags=TAGS)
+def put_override(day: str, json: Override) -> Any:
+    """Set one day working or not (org_admin of the top unit); official marks the year loaded"""
     when = _date(day, "day")
-    body = json_body()
-    working, note, official = body.get("working"), body.get("note", ""), body.get("official", False)
-    problems = []
-    if not isinstance(working, bool):
-        problems.append({"field": "working", "message": "required: true or false"})
-    if note is None:
-        note = ""
-    if not isinstance(note, str) or len(note) > 200:
-        problems.append({"field": "note", "message": "text of at most 200 characters"})
-    if not isinstance(official, bool):
-        problems.append({"field": "official", "message": "true or false"})
-    if problems:
-        raise Invalid("cannot set the day: " + ", ".join(p["field"] for p in problems), problems)
+    working, note, official = json.working, json.note or "", json.official
 
     def change(session: Session) -> dict[str, Any]:
         person = me(session)
@@ -126,8 +121,10 @@ def put_override(day: str) -> Any:
     return jsonify(write(change))
 
 
-@api_bp.delete("/calendar/overrides/<day>")
+@bp.delete("/calendar/overrides/<day>")
+@declare(status=204, errors=(400, 403, 404), write=True, tags=TAGS)
 def delete_override(day: str) -> Any:
+    """Remove a day's override (org_admin of the top unit)"""
     when = _date(day, "day")
 
     def remove(session: Session) -> None:

@@ -3,17 +3,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.api import api_bp, int_arg
+from server.api.contract import declare
+from server.api.schemas.common import Binary
+from server.api.schemas.definitions import (
+    UPLOAD,
+    Definition,
+    DefinitionDiff,
+    DefinitionList,
+    Deployed,
+    DiffQuery,
+    FormList,
+    Validation,
+)
 from server.errors import BadRequest, Forbidden, Invalid, NotFound
 from server.org.models import Position
 from server.org.tree import active_position_filter
 from server.requests import me, read, write
 from server.workflow import bpmndiff, definitions
 from server.workflow.models import ProcessDefinition, ProcessInstance
+
+bp = Blueprint("definitions", __name__)
+TAGS = ("definitions",)
 
 
 def _upload() -> tuple[bytes, str, dict[str, Any], dict[str, bytes]]:
@@ -56,14 +70,18 @@ def _require_designer(session: Session) -> Any:
     return person
 
 
-@api_bp.get("/process-definitions")
+@bp.get("/process-definitions")
+@declare(ok=DefinitionList, tags=TAGS)
 def list_definitions() -> Any:
+    """Latest version of every process"""
     items = read(lambda s: [definitions.definition_dict(d) for d in definitions.list_latest(s)])
     return jsonify({"items": items, "total": len(items)})
 
 
-@api_bp.post("/process-definitions")
+@bp.post("/process-definitions")
+@declare(ok=Deployed, status=201, errors=(403, 422), write=True, request_media=UPLOAD, tags=TAGS)
 def deploy_definition() -> Any:
+    """Deploy a BPMN file (designers): a new version of each process in it"""
     content, name, forms, dmn = _upload()
 
     def deploy(session: Session) -> list[dict[str, Any]]:
@@ -76,15 +94,19 @@ def deploy_definition() -> Any:
     return jsonify({**first, "deployed": stored}), 201
 
 
-@api_bp.post("/process-definitions/validate")
+@bp.post("/process-definitions/validate")
+@declare(ok=Validation, errors=(422,), write=True, request_media=UPLOAD, tags=TAGS)
 def validate_definition() -> Any:
+    """Validate a BPMN file without deploying it"""
     content, name, forms, dmn = _upload()
     parsed = definitions.validate(content, name, forms, dmn)
     return jsonify({"valid": True, "processes": [p.key for p in parsed], "details": []})
 
 
-@api_bp.get("/process-definitions/<key>")
+@bp.get("/process-definitions/<key>")
+@declare(ok=Definition, errors=(404,), tags=TAGS)
 def get_definition(key: str) -> Any:
+    """A process with all its versions"""
     def versions(session: Session) -> dict[str, Any]:
         rows = session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version)
@@ -121,8 +143,10 @@ def _version(session: Session, key: str, version: int) -> ProcessDefinition:
     return row
 
 
-@api_bp.get("/process-definitions/<key>/versions/<int:version>/bpmn")
+@bp.get("/process-definitions/<key>/versions/<int:version>/bpmn")
+@declare(ok=Binary, errors=(404,), ok_media="application/xml", tags=TAGS)
 def get_definition_xml(key: str, version: int) -> Any:
+    """Download one version as BPMN XML"""
     def xml(session: Session) -> str:
         return _version(session, key, version).bpmn_xml
 
@@ -130,23 +154,31 @@ def get_definition_xml(key: str, version: int) -> Any:
                     headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
 
 
-@api_bp.get("/process-definitions/<key>/diff")
-def diff_versions(key: str) -> Any:
-    """What changed from version ``from`` to version ``to`` (default: the one before the latest, the latest)."""
+@bp.get("/process-definitions/<key>/diff")
+@declare(query=DiffQuery, ok=DefinitionDiff, errors=(404,), tags=TAGS)
+def diff_versions(key: str, query: DiffQuery) -> Any:
+    """What changed between two versions, element by element
+
+    From version ``from`` to version ``to`` (default: the one before the latest, the latest).
+    """
 
     def compare(session: Session) -> dict[str, Any]:
         latest = definitions.get_latest(session, key)
-        new_version = int_arg("to", latest.version, 1, 10**6)
-        old_version = int_arg("from", max(new_version - 1, 1), 1, 10**6)
+        new_version = query.to or latest.version
+        old_version = query.from_ or max(new_version - 1, 1)
         old, new = _version(session, key, old_version), _version(session, key, new_version)
         return {"key": key, "from": old.version, "to": new.version, **bpmndiff.diff(old.bpmn_xml, new.bpmn_xml)}
 
     return jsonify(read(compare))
 
 
-@api_bp.get("/forms")
+@bp.get("/forms")
+@declare(ok=FormList, tags=TAGS)
 def list_forms() -> Any:
-    """The form schemas of workflows/forms/ (a deployed version carries its own copies)."""
+    """Form schemas (JSON Schema) of workflows/forms/
+
+    A deployed version carries its own copies.
+    """
     settings = current_app.config["VANGUARD"]
     forms = definitions.load_forms(settings.workflows_dir / "forms")
     items = [{"name": name, "title": schema.get("title") if isinstance(schema, dict) else None, "schema": schema}

@@ -1,75 +1,77 @@
+"""Process instances: start one in an org unit, list mine, look at one, comment on it."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inbox import instance_views
 from server import audit
 from server.access import visible_unit_filter
-from server.api import api_bp, int_arg, json_body
-from server.errors import BadRequest
+from server.api.contract import declare
+from server.api.schemas.instances import (
+    Comment,
+    CommentList,
+    Instance,
+    InstanceList,
+    InstanceQuery,
+    NewComment,
+    StartRequest,
+)
 from server.org.models import OrgUnit
 from server.requests import me, read, write
 from server.workflow import instances
 from server.workflow.models import InstanceComment, ProcessDefinition, ProcessInstance
 
+bp = Blueprint("instances", __name__)
+TAGS = ("instances",)
 
-@api_bp.post("/process-instances")
-def start_instance() -> Any:
-    body = json_body()
-    key, unit, data = body.get("process_key"), body.get("org_unit"), body.get("data", {})
-    problems = []
-    if not isinstance(key, str) or not key:
-        problems.append({"field": "process_key", "message": "required"})
-    if not isinstance(unit, (int, str)) or unit == "":
-        problems.append({"field": "org_unit", "message": "required (id or code)"})
-    if not isinstance(data, dict):
-        problems.append({"field": "data", "message": "must be an object"})
-    if problems:
-        raise BadRequest("cannot start: " + ", ".join(p["field"] for p in problems), problems)
 
-    process_key, org_unit = str(key), unit if isinstance(unit, int) else str(unit)
+@bp.post("/process-instances")
+@declare(body=StartRequest, ok=Instance, status=201, errors=(403, 404, 422), write=True, tags=TAGS)
+def start_instance(json: StartRequest) -> Any:
+    """Start a process in an org unit"""
 
     def start(session: Session) -> dict[str, Any]:
         instance = instances.start_instance(
-            session, process_key=process_key, org_unit=org_unit, data=data, actor=me(session)
+            session, process_key=json.process_key, org_unit=json.org_unit, data=json.data, actor=me(session)
         )
         return instance_views.instance_dict(session, instance, full=True)
 
     return jsonify(write(start)), 201
 
 
-@api_bp.get("/process-instances")
-def list_instances() -> Any:
-    limit = int_arg("limit", 50, 1, 500)
-    offset = int_arg("offset", 0, 0, 10**9)
-    state = request.args.get("state")
-    if state not in (None, "running", "completed"):
-        raise BadRequest("state must be running or completed", [{"field": "state", "message": "unknown"}])
+@bp.get("/process-instances")
+@declare(query=InstanceQuery, ok=InstanceList, tags=TAGS)
+def list_instances(query: InstanceQuery) -> Any:
+    """Instances in my units"""
 
-    def query(session: Session) -> dict[str, Any]:
+    def listing(session: Session) -> dict[str, Any]:
         person = me(session)
         stmt = (
             select(ProcessInstance)
             .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
             .where(visible_unit_filter(session, person.id, overseers_only=True))
         )
-        if state:
-            stmt = stmt.where(ProcessInstance.state == state)
-        if request.args.get("process"):
-            stmt = stmt.join(ProcessDefinition).where(ProcessDefinition.key == request.args["process"])
+        if query.state:
+            stmt = stmt.where(ProcessInstance.state == query.state)
+        if query.process:
+            stmt = stmt.join(ProcessDefinition).where(ProcessDefinition.key == query.process)
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = session.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)).all()
+        rows = session.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(query.limit).offset(query.offset)).all()
         return {"items": [instance_views.instance_dict(session, i) for i in rows], "total": total}
 
-    return jsonify(read(query))
+    return jsonify(read(listing))
 
 
-@api_bp.get("/process-instances/<int:instance_id>")
+@bp.get("/process-instances/<int:instance_id>")
+@declare(ok=Instance, errors=(403, 404), tags=TAGS)
 def get_instance(instance_id: int) -> Any:
+    """State, stage, open tasks and history of an instance"""
+
     def fetch(session: Session) -> dict[str, Any]:
         instance = instance_views.get_visible_instance(session, instance_id, me(session))
         return instance_views.instance_dict(session, instance, full=True)
@@ -83,8 +85,11 @@ def _comment_dict(comment: InstanceComment) -> dict[str, Any]:
             "created_at": comment.created_at.isoformat()}
 
 
-@api_bp.get("/process-instances/<int:instance_id>/comments")
+@bp.get("/process-instances/<int:instance_id>/comments")
+@declare(ok=CommentList, errors=(403, 404), tags=TAGS)
 def list_comments(instance_id: int) -> Any:
+    """Comments on an instance, oldest first"""
+
     def fetch(session: Session) -> dict[str, Any]:
         instance_views.get_visible_instance(session, instance_id, me(session))
         rows = session.scalars(select(InstanceComment).where(InstanceComment.instance_id == instance_id)
@@ -94,18 +99,16 @@ def list_comments(instance_id: int) -> Any:
     return jsonify(read(fetch))
 
 
-@api_bp.post("/process-instances/<int:instance_id>/comments")
-def add_comment(instance_id: int) -> Any:
-    text = json_body().get("body")
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("'body' (the comment) is required", [{"field": "body", "message": "required"}])
-    if len(text) > 2000:
-        raise BadRequest("a comment is at most 2000 characters", [{"field": "body", "message": "too long"}])
+@bp.post("/process-instances/<int:instance_id>/comments")
+@declare(body=NewComment, ok=Comment, status=201, errors=(403, 404), write=True, tags=TAGS)
+def add_comment(instance_id: int, json: NewComment) -> Any:
+    """Comment on an instance (whoever may see it); audited"""
+    text = json.body.strip()
 
     def post(session: Session) -> dict[str, Any]:
         person = me(session)
         instance_views.get_visible_instance(session, instance_id, person)
-        comment = InstanceComment(instance_id=instance_id, author_id=person.id, body=text.strip())
+        comment = InstanceComment(instance_id=instance_id, author_id=person.id, body=text)
         session.add(comment)
         session.flush()
         audit.record(session, "instance.comment", actor=person, instance_id=instance_id, comment_id=comment.id)

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from server.api import api_bp, bool_arg, int_arg
+from server.api.contract import declare
+from server.api.schemas.monitoring import Marked, Notification, NotificationList, NotificationQuery
 from server.notifications import service as notifications
 from server.requests import me, read, write
 
-
-@api_bp.get("/notifications")
-def list_notifications() -> Any:
-    unread = bool_arg("unread")
-    limit = int_arg("limit", 50, 1, 500)
-    offset = int_arg("offset", 0, 0, 10**9)
-    return jsonify(read(lambda s: notifications.list_mine(s, me(s), unread=unread, limit=limit, offset=offset)))
+bp = Blueprint("notifications", __name__)
+TAGS = ("notifications",)
 
 
-@api_bp.post("/notifications/<int:notification_id>/read")
+@bp.get("/notifications")
+@declare(query=NotificationQuery, ok=NotificationList, tags=TAGS)
+def list_notifications(query: NotificationQuery) -> Any:
+    """My notifications, newest first"""
+    return jsonify(read(lambda s: notifications.list_mine(s, me(s), unread=query.unread, limit=query.limit,
+                                                          offset=query.offset)))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@declare(ok=Notification, errors=(403, 404), write=True, tags=TAGS)
 def read_notification(notification_id: int) -> Any:
+    """Mark one of my notifications read"""
     return jsonify(write(lambda s: notifications.mark_read(s, me(s), notification_id)))
 
 
-@api_bp.post("/notifications/read-all")
+@bp.post("/notifications/read-all")
+@declare(ok=Marked, write=True, tags=TAGS)
 def read_all_notifications() -> Any:
+    """Mark all my notifications read"""
     return jsonify(write(lambda s: notifications.mark_all_read(s, me(s))))

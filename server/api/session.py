@@ -1,36 +1,37 @@
+"""Logging in and out, who I am, my language."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from server.api import api_bp, json_body
+from server.api.contract import declare
+from server.api.schemas.session import Credentials, LocaleChange, LocaleChanged, Me, SessionCreated
 from server.auth import User, authenticate
-from server.errors import BadRequest, Invalid
 from server.org.tree import positions_of, unit_dict
 from server.requests import me, read, write
 
-LOCALES = ("zh_Hans_CN", "en")
+bp = Blueprint("session", __name__)
+TAGS = ("session",)
 
 
-@api_bp.post("/session")
-def create_session() -> Any:
-    body = json_body()
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise BadRequest("username and password are required",
-                         [{"field": f, "message": "required"} for f in ("username", "password")
-                          if not isinstance(body.get(f), str)])
-    person = read(lambda s: authenticate(s, username, password))
+@bp.post("/session")
+@declare(body=Credentials, ok=SessionCreated, errors=(401,), public=True, tags=TAGS)
+def create_session(json: Credentials) -> Any:
+    """Log in"""
+    person = read(lambda s: authenticate(s, json.username, json.password))
     login_user(User(person))
     return jsonify({"username": person.username, "display_name": person.display_name,
                     "csrf_token": generate_csrf()})
 
 
-@api_bp.delete("/session")
+@bp.delete("/session")
+@declare(status=204, tags=TAGS)
 def delete_session() -> Any:
+    """Log out"""
     logout_user()
     return "", 204
 
@@ -50,17 +51,18 @@ def _me_dict(session: Any) -> dict[str, Any]:
     }
 
 
-@api_bp.get("/me")
+@bp.get("/me")
+@declare(ok=Me, tags=TAGS)
 def get_me() -> Any:
+    """Who am I, with my positions"""
     return jsonify(read(_me_dict))
 
 
-@api_bp.patch("/me")
-def patch_me() -> Any:
-    body = json_body()
-    locale = body.get("locale")
-    if locale not in LOCALES:
-        raise Invalid("locale must be zh_Hans_CN or en", [{"field": "locale", "message": "unsupported"}])
+@bp.patch("/me")
+@declare(body=LocaleChange, ok=LocaleChanged, write=True, tags=TAGS)
+def patch_me(json: LocaleChange) -> Any:
+    """Change my language"""
+    locale = json.locale
 
     def change(session: Any) -> dict[str, Any]:
         me(session).locale = locale

@@ -1,81 +1,87 @@
+"""The inbox: my tasks, one task, claim / unclaim / delegate / complete, bulk completion."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from inbox import actions, completion, queries
-from server.api import STATUS, api_bp, bool_arg, int_arg, json_body
-from server.errors import BadRequest, DomainError
+from server.api.blueprint import status_of
+from server.api.contract import declare
+from server.api.schemas.tasks import (
+    BulkCompletion,
+    BulkOutcome,
+    Completed,
+    Completion,
+    Counts,
+    Delegation,
+    Task,
+    TaskDetail,
+    TaskList,
+    TaskQuery,
+)
+from server.errors import DomainError
 from server.requests import me, read, write
 
+bp = Blueprint("tasks", __name__)
+TAGS = ("tasks",)
+ACTION_ERRORS = (403, 404, 409, 422)
 
-@api_bp.get("/tasks")
-def list_tasks() -> Any:
-    unit = request.args.get("org_unit")
-    if unit is not None and not unit.isdigit():
-        raise BadRequest("'org_unit' must be a unit id", [{"field": "org_unit", "message": "not an id"}])
-    f = queries.TaskFilter(
-        scope=request.args.get("scope", "mine"),
-        process=request.args.get("process") or None,
-        stage=request.args.get("stage") or None,
-        org_unit=int(unit) if unit else None,
-        overdue=bool_arg("overdue"),
-        state=request.args.get("state", "open"),
-        q=request.args.get("q") or None,
-        sort=request.args.get("sort", "due"),
-        limit=int_arg("limit", 50, 1, 500),
-        offset=int_arg("offset", 0, 0, 10**9),
-    )
-    if f.state not in ("open", "completed", "cancelled", "any"):
-        raise BadRequest("state must be open, completed, cancelled or any",
-                         [{"field": "state", "message": "unknown state"}])
+
+@bp.get("/tasks")
+@declare(query=TaskQuery, ok=TaskList, tags=TAGS)
+def list_tasks(query: TaskQuery) -> Any:
+    """My inbox"""
+    f = queries.TaskFilter(scope=query.scope, process=query.process or None, stage=query.stage or None,
+                           org_unit=query.org_unit, overdue=query.overdue, state=query.state, q=query.q or None,
+                           sort=query.sort, limit=query.limit, offset=query.offset)
     return jsonify(read(lambda s: queries.list_tasks(s, me(s), f)))
 
 
-@api_bp.get("/tasks/counts")
+@bp.get("/tasks/counts")
+@declare(ok=Counts, tags=TAGS)
 def task_counts() -> Any:
+    """How many tasks are mine, claimable, overdue"""
     return jsonify(read(lambda s: queries.counts(s, me(s))))
 
 
-@api_bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<int:task_id>")
+@declare(ok=TaskDetail, errors=(403, 404), tags=TAGS)
 def get_task(task_id: int) -> Any:
+    """A task with its form, data and what I may do"""
     return jsonify(read(lambda s: actions.get_task(s, me(s), task_id)))
 
 
-@api_bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<int:task_id>/claim")
+@declare(ok=Task, errors=ACTION_ERRORS, write=True, tags=TAGS)
 def claim(task_id: int) -> Any:
+    """Claim a task offered to my role"""
     return jsonify(write(lambda s: actions.claim(s, me(s), task_id)))
 
 
-@api_bp.post("/tasks/<int:task_id>/unclaim")
+@bp.post("/tasks/<int:task_id>/unclaim")
+@declare(ok=Task, errors=ACTION_ERRORS, write=True, tags=TAGS)
 def unclaim(task_id: int) -> Any:
+    """Give a claimed task back to its role"""
     return jsonify(write(lambda s: actions.unclaim(s, me(s), task_id)))
 
 
-@api_bp.post("/tasks/<int:task_id>/delegate")
-def delegate(task_id: int) -> Any:
-    to = json_body().get("to")
-    if not isinstance(to, str) or not to:
-        raise BadRequest("'to' (a username) is required", [{"field": "to", "message": "required"}])
-    return jsonify(write(lambda s: actions.delegate(s, me(s), task_id, to)))
+@bp.post("/tasks/<int:task_id>/delegate")
+@declare(body=Delegation, ok=Task, errors=ACTION_ERRORS, write=True, tags=TAGS)
+def delegate(task_id: int, json: Delegation) -> Any:
+    """Hand a task to another person who holds its role"""
+    return jsonify(write(lambda s: actions.delegate(s, me(s), task_id, json.to)))
 
 
-@api_bp.post("/tasks/<int:task_id>/complete")
-def complete(task_id: int) -> Any:
-    body = json_body()
-    data = body.get("data", {})
-
-    def run(session: Session) -> dict[str, Any]:
-        return completion.complete(session, me(session), task_id, data)
-
-    return jsonify(write(run))
-
-
-BULK_LIMIT = 200
+@bp.post("/tasks/<int:task_id>/complete")
+@declare(body=Completion, ok=Completed, errors=ACTION_ERRORS, write=True, tags=TAGS)
+def complete(task_id: int, json: Completion) -> Any:
+    """Complete a task with its form data (validated against the form's JSON Schema)"""
+    return jsonify(write(_completer(task_id, json.data)))
 
 
 def _completer(task_id: int, data: dict[str, Any]) -> Callable[[Session], dict[str, Any]]:
@@ -85,34 +91,21 @@ def _completer(task_id: int, data: dict[str, Any]) -> Callable[[Session], dict[s
     return run
 
 
-@api_bp.post("/tasks/bulk-complete")
-def bulk_complete() -> Any:
-    """Complete many tasks, each in its own transaction: some may succeed while others fail."""
-    items = json_body().get("items")
-    if not isinstance(items, list) or not items:
-        raise BadRequest("'items' must be a non-empty list of {task_id, data}",
-                         [{"field": "items", "message": "required"}])
-    if len(items) > BULK_LIMIT:
-        raise BadRequest(f"at most {BULK_LIMIT} tasks at once", [{"field": "items", "message": "too many"}])
-    problems = [{"field": f"items.{i}", "message": "expected {task_id: integer, data: object}"}
-                for i, item in enumerate(items)
-                if not isinstance(item, dict) or not isinstance(item.get("task_id"), int)
-                or isinstance(item.get("task_id"), bool) or not isinstance(item.get("data", {}), dict)]
-    if problems:
-        raise BadRequest("malformed items", problems)
+@bp.post("/tasks/bulk-complete")
+@declare(body=BulkCompletion, ok=BulkOutcome, write=True, tags=TAGS)
+def bulk_complete(json: BulkCompletion) -> Any:
+    """Complete many tasks, each in its own transaction; 200 with every item's result (partial success possible)"""
     results: list[dict[str, Any]] = []
-    for item in items:
-        task_id, data = int(item["task_id"]), item.get("data", {})
+    for item in json.items:
         try:
-            outcome = write(_completer(task_id, data))
+            outcome = write(_completer(item.task_id, item.data))
         except DomainError as exc:
-            status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-            results.append({"task_id": task_id, "ok": False, "status": status, "error": exc.code,
+            results.append({"task_id": item.task_id, "ok": False, "status": status_of(exc), "error": exc.code,
                             "message": exc.message, "details": exc.details})
         except (IntegrityError, OperationalError):
-            results.append({"task_id": task_id, "ok": False, "status": 409, "error": "conflict",
+            results.append({"task_id": item.task_id, "ok": False, "status": 409, "error": "conflict",
                             "message": "the task was changed at the same time; try again", "details": []})
         else:
-            results.append({"task_id": task_id, "ok": True, "status": 200, "task": outcome})
+            results.append({"task_id": item.task_id, "ok": True, "status": 200, "task": outcome})
     succeeded = sum(1 for r in results if r["ok"])
     return jsonify({"results": results, "succeeded": succeeded, "failed": len(results) - succeeded})

@@ -75,7 +75,7 @@ class Talk(Base):
 
 class TalkConfidential(Base):
     """The confidential part of a talk record (需要保密的内容). Read only through
-    ``server.talks.talks.read_confidential``, which checks who asks."""
+    ``server.talks.permissions.read_confidential``, which checks who asks."""
 
     __tablename__ = "talk_confidential"
 

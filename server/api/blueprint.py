@@ -1,0 +1,103 @@
+"""The ``/api`` blueprint: who may call it, and every error as ``{error, message, details}``.
+
+Domain errors know nothing of HTTP: ``STATUS`` maps them to status codes here, at the edge.
+The area blueprints (``server.api.tasks`` ...) are nested in ``api_bp`` by ``server.api.register``,
+so the guard and the error handlers below apply to every one of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
+
+from server.auth import Unauthorized
+from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
+
+api_bp = Blueprint("api", __name__, url_prefix="/api")
+
+STATUS = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+}
+PUBLIC = {("POST", "api.session.create_session"), ("GET", "api.meta.openapi")}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in this app: ids are 32-bit, so a larger number names no row (404, not a database error)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Any:
+    return jsonify({"error": code, "message": message, "details": details or []}), status
+
+
+def status_of(exc: DomainError) -> int:
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
+@api_bp.before_request
+def _guard() -> Any:
+    if (request.method, request.endpoint) in PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return error(401, "unauthorized", "log in first: POST /api/session")
+    if request.method == "POST" and not request.is_json:
+        # A cross-site form can POST multipart or text, but not JSON, and cannot send
+        # PUT/PATCH/DELETE at all: only non-JSON POSTs need the token.
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except CSRFError as exc:
+            return error(400, "csrf", f"send the X-CSRFToken header from GET /api/me ({exc.description})")
+        except Exception as exc:  # noqa: BLE001 - wtforms raises ValidationError subclasses
+            return error(400, "csrf", f"send the X-CSRFToken header from GET /api/me ({exc})")
+    return None
+
+
+@api_bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Any:
+    return error(status_of(exc), exc.code, exc.message, exc.details)
+
+
+@api_bp.errorhandler(IntegrityError)
+def _integrity(exc: IntegrityError) -> Any:
+    return error(409, "conflict", "the change collides with another one made at the same time; try again")
+
+
+@api_bp.errorhandler(OperationalError)
+def _operational(exc: OperationalError) -> Any:
+    text = str(exc.orig).lower()
+    if "locked" in text or "deadlock" in text or "could not serialize" in text:
+        return error(409, "conflict", "the record is busy with another change; try again")
+    raise exc
+
+
+def _http_error(exc: HTTPException) -> Any:
+    body, status = error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        body.headers["Allow"] = ", ".join(exc.valid_methods)
+    return body, status
+
+
+api_bp.register_error_handler(HTTPException, _http_error)
+
+
+@api_bp.app_errorhandler(404)
+@api_bp.app_errorhandler(405)
+def _unrouted(exc: HTTPException) -> Any:
+    """A path under /api that matches no route, or a wrong method: JSON too; elsewhere Flask's page."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return _http_error(exc)
+    return exc

@@ -1,0 +1,169 @@
+"""The talk loop: requests, secretary-led talks, problem items, coverage, ledger, reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from server.api.contract import Body, Limit, Offset, Query, QueryBool, UnitRef, one_of, service_checked
+from server.api.schemas.common import OrgUnit, Out
+
+STRING = {"type": "string"}
+PERIOD = Field(None, description="half year, e.g. 2026H1", json_schema_extra={"pattern": "^[0-9]{4}H[12]$"})
+UNIT = Field(None, description="org unit id or code")
+ANY_UNIT = service_checked({"anyOf": [{"type": "integer"}, {"type": "string"}], "description": "id or code"})
+
+
+class TalkQuery(Query):
+    org_unit: str | None = UNIT
+    kind: str | None = Field(None, json_schema_extra={"enum": ["request", "must", "periodic", "topical"]})
+    state: str | None = None
+    limit: Limit = 50
+    offset: Offset = 0
+
+
+class UnitQuery(Query):
+    """The unit is required: its check (400) comes after the others, as it names the unit to read."""
+
+    org_unit: str | None = UNIT
+    model_config = ConfigDict(json_schema_extra={"required": ["org_unit"]})
+
+
+class ProblemQuery(UnitQuery):
+    state: Annotated[Literal["open", "closed"] | None,
+                     one_of(("open", "closed", None), "state must be open or closed", "unknown state"),
+                     BeforeValidator(lambda raw: raw or None)] = None
+    overdue: QueryBool = Field(None, description="only overdue (true) or not (false)")
+
+
+class PeriodQuery(UnitQuery):
+    period: str | None = PERIOD
+
+
+class ReportQuery(Query):
+    org_unit: str | None = UNIT
+    period: str | None = PERIOD
+
+
+class TalkProblem(Out):
+    id: int
+    seq: int
+    description: str
+    owner: dict[str, Any] | None
+    measure: str | None
+    deadline: str | None
+    state: Literal["open", "closed"]
+    overdue: bool
+    follow_ups: list[dict[str, Any]]
+    close_note: str | None
+
+
+class TalkRecord(Out):
+    main_content: str | None
+    measures: str | None
+    confidential: str | None = Field(description="null unless the caller may read it")
+    confidential_visible: bool
+
+
+class Talk(Out):
+    id: int
+    instance_id: int | None
+    kind: Literal["request", "must", "periodic", "topical"]
+    trigger: str | None
+    org_unit: OrgUnit
+    subject: dict[str, Any] | None
+    talker: dict[str, Any] | None
+    answer_due_at: str | None
+    answered_late: bool | None
+    breach: dict[str, Any] | None
+    record: TalkRecord | None
+    problems: list[TalkProblem]
+    state: str
+    open_tasks: list[dict[str, Any]]
+
+
+class TalkList(Out):
+    items: list[dict[str, Any]]
+    total: int
+
+
+class TalkReport(Out):
+    id: int
+    org_unit: OrgUnit
+    period: str
+    state: Literal["draft", "submitted", "acknowledged"]
+    figures: dict[str, Any]
+    figures_live: bool
+    open_tasks: list[dict[str, Any]]
+
+
+class Vocabulary(Out):
+    kinds: dict[str, str]
+    triggers: Any
+    ways: dict[str, str]
+    requested_with: dict[str, str]
+    states: dict[str, str]
+    close_criteria: Any
+    follow_up_results: Any
+
+
+class TalkRequest(Body):
+    """Checked by ``server.talks`` (422 naming the field)."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["requested_with", "topic", "preferred_times"]})
+    org_unit: Annotated[Any, ANY_UNIT] = None
+    requested_with: Annotated[Any, service_checked({"enum": ["secretary", "committee_member", "member"]})] = None
+    requested_person: Annotated[Any, service_checked(STRING)] = None
+    topic: Annotated[Any, service_checked(STRING)] = None
+    preferred_times: Annotated[Any, service_checked(STRING)] = None
+    invalid_status: ClassVar[int] = 422
+
+
+class TalkStart(Body):
+    """``org_unit`` is checked here (400), the rest by ``server.talks`` (422 naming the field)."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["org_unit", "kind", "member"]})
+    org_unit: UnitRef
+    kind: Annotated[Any, service_checked({"enum": ["must", "periodic", "topical"]})] = None
+    trigger: Annotated[Any, service_checked(STRING)] = None
+    member: Annotated[Any, service_checked(STRING)] = None
+    talker: Annotated[Any, service_checked(STRING)] = None
+    scheduled_at: Annotated[Any, service_checked({"type": "string", "format": "date-time"})] = None
+    place: Annotated[Any, service_checked(STRING)] = None
+    way: Annotated[Any, service_checked({"enum": ["face_to_face", "phone", "home_visit"]})] = None
+    note: Annotated[Any, service_checked(STRING)] = None
+    invalid_message: ClassVar[str] = "'org_unit' (id or code) is required"
+    field_messages = {"org_unit": "required"}
+
+
+class CloseOut(Body):
+    model_config = ConfigDict(json_schema_extra={"required": ["summary"]})
+    summary: Annotated[Any, service_checked(STRING)] = None
+    invalid_status: ClassVar[int] = 422
+
+
+class FollowUp(Body):
+    model_config = ConfigDict(json_schema_extra={"required": ["result", "note"]})
+    result: Annotated[Any, service_checked({"enum": ["progressing", "resolved", "not_resolved"]})] = None
+    note: Annotated[Any, service_checked(STRING)] = None
+    invalid_status: ClassVar[int] = 422
+
+
+CRITERIA = ("problem_solved", "request_met", "feelings_eased", "work_improved", "affection_deepened",
+            "member_satisfied")
+
+
+class ProblemClose(Body):
+    model_config = ConfigDict(json_schema_extra={"required": ["criteria", "note"]})
+    criteria: Annotated[Any, service_checked({"type": "object", "properties": {
+        c: {"type": "boolean"} for c in CRITERIA}})] = None
+    note: Annotated[Any, service_checked(STRING)] = None
+    invalid_status: ClassVar[int] = 422
+
+
+class ReportOpen(Body):
+    org_unit: UnitRef
+    period: Annotated[Any, service_checked({"type": "string", "pattern": "^[0-9]{4}H[12]$"})] = None
+    invalid_message: ClassVar[str] = "'org_unit' (id or code) is required"
+    field_messages = {"org_unit": "required"}

@@ -1,0 +1,136 @@
+"""The inbox: task lists, one task, claim / delegate / complete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from server.api.contract import Body, Limit, Offset, Query, QueryBool, QueryId, one_of, problem
+from server.api.schemas.common import OrgUnit, Out
+
+TASK_STATES = ("open", "completed", "cancelled", "any")
+
+
+class TaskQuery(Query):
+    scope: str = Field("mine", json_schema_extra={
+        "enum": ["mine", "claimable", "all"],
+        "description": "mine: assigned to me; claimable: offered to a role I hold; all: everything I may see"})
+    process: str | None = Field(None, description="process key")
+    stage: str | None = Field(None, description="stage code")
+    org_unit: QueryId = Field(None, description="org unit id")
+    overdue: QueryBool = Field(None, description="only overdue (true) or not overdue (false)")
+    state: Annotated[Literal["open", "completed", "cancelled", "any"],
+                     one_of(TASK_STATES, "state must be open, completed, cancelled or any", "unknown state")] = "open"
+    q: str | None = Field(None, description="text in the task's or the instance's title")
+    sort: str = Field("due", json_schema_extra={"enum": ["due", "-priority", "created", "-created"]})
+    limit: Limit = 50
+    offset: Offset = 0
+    invalid_message: ClassVar[str] = "'org_unit' must be a unit id"
+    field_messages = {"org_unit": "not an id"}
+
+
+class Task(Out):
+    id: int
+    name: str | None
+    element_id: str
+    process_key: str
+    instance_id: int
+    stage: str | None
+    org_unit: OrgUnit
+    role: str | None
+    assignee: str | None
+    due_at: str | None
+    overdue: bool
+    priority: int
+    state: Literal["open", "completed", "cancelled"]
+
+
+class TaskDetail(Task):
+    form_schema: dict[str, Any] | None = None
+    data: dict[str, Any]
+    instructions: str | None = None
+    actions: list[str]
+
+
+class TaskList(Out):
+    items: list[Task]
+    total: int = Field(description="how many match; counting stops at 1,000")
+    total_exact: bool = Field(description="false: at least `total` match")
+    limit: int
+    offset: int
+
+
+class Counts(Out):
+    mine: int
+    claimable: int
+    overdue: int
+
+
+class Delegation(Body):
+    to: str = Field(min_length=1, description="username of a person who holds the task's role")
+    invalid_message: ClassVar[str] = "'to' (a username) is required"
+    field_messages = {"to": "required"}
+
+
+class Completion(Body):
+    data: dict[str, Any] = Field(default_factory=dict, description="the form's data, checked against its schema")
+    invalid_message: ClassVar[str] = "'data' must be a JSON object"
+    field_messages = {"data": "must be an object"}
+
+
+class Completed(Out):
+    """The completed task; the instance moved on."""
+
+
+BULK_LIMIT = 200
+
+
+ID_MAX = 2**31 - 1  # ids are 32-bit: a larger number names no task (and no database takes it)
+
+
+class BulkItem(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+    task_id: int = Field(ge=-ID_MAX, le=ID_MAX)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def _malformed(item: Any) -> bool:
+    return (not isinstance(item, dict) or not isinstance(item.get("task_id"), int)
+            or isinstance(item.get("task_id"), bool) or not -ID_MAX <= item["task_id"] <= ID_MAX
+            or not isinstance(item.get("data", {}), dict))
+
+
+class BulkCompletion(Body):
+    items: list[BulkItem] = Field(min_length=1, max_length=BULK_LIMIT)
+    invalid_message: ClassVar[str] = "'items' must be a non-empty list of {task_id, data}"
+    field_messages = {"items": "required"}
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _shape(cls, items: Any) -> Any:
+        if not isinstance(items, list) or not items:
+            raise problem("'items' must be a non-empty list of {task_id, data}", "required")
+        if len(items) > BULK_LIMIT:
+            raise problem(f"at most {BULK_LIMIT} tasks at once", "too many")
+        bad = [{"field": f"items.{i}", "message": "expected {task_id: integer, data: object}"}
+               for i, item in enumerate(items) if _malformed(item)]
+        if bad:
+            raise problem("malformed items", "", bad)
+        return items
+
+
+class BulkResult(Out):
+    task_id: int
+    ok: bool
+    status: int
+    error: str | None = None
+    message: str | None = None
+    details: list[dict[str, Any]] | None = None
+    task: dict[str, Any] | None = None
+
+
+class BulkOutcome(Out):
+    results: list[BulkResult]
+    succeeded: int
+    failed: int
