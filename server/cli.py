@@ -1,4 +1,7 @@
-"""Command line: ``python -m server upgrade|seed-demo|serve`` and the same as ``flask`` commands."""
+"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|serve`` (``flask upgrade`` too).
+
+``upgrade``, ``repair-candidates`` and ``version`` live in ``server.ops`` (docs/upgrade.md).
+"""
 
 from __future__ import annotations
 
@@ -32,24 +35,30 @@ def upgrade(url: str) -> None:
 def register(app: Flask) -> None:
     @app.cli.command("upgrade")
     def _upgrade() -> None:
-        """Bring the database schema to the newest migration."""
-        upgrade(app.config["VANGUARD"].database_url)
+        """Back up (SQLite), bring the database schema to the newest migration and repair."""
+        from server.ops.upgrade import main as ops_main
+
+        raise SystemExit(ops_main("upgrade", app.config["VANGUARD"].database_url))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description="Vanguard workflow server")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("upgrade", help="run database migrations to the newest version")
+    sub.add_parser("upgrade", help="back up (SQLite), migrate to the newest version, repair; refused while served")
+    repair = sub.add_parser("repair-candidates", help="give open tasks back who may claim them (issue #21)")
+    repair.add_argument("--dry-run", action="store_true", help="report what would be restored, write nothing")
+    sub.add_parser("version", help="this release's version and the database's migration revision")
     sub.add_parser("seed-demo", help="seed the demo organisation into an empty database")
     serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("VANGUARD_THREADS", "8")))
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    if args.command == "upgrade":
-        upgrade(settings.database_url)
-        print(f"database at {settings.database_url} is up to date")
-        return 0
+    if args.command in ("upgrade", "repair-candidates", "version"):
+        from server.ops.upgrade import main as ops_main
+
+        return ops_main(args.command, settings.database_url, dry_run=getattr(args, "dry_run", False),
+                        err=lambda line: print(line, file=sys.stderr))
     if args.command == "seed-demo":
         from server import create_app, db, demo
 

@@ -12,7 +12,11 @@ walk it again and again.
 import gc
 
 from server import create_app
+from server.config import Settings
+from server.ops.serving import hold_while_serving
+from server.ops.version import sqlite_file
 
+hold_while_serving(sqlite_file(Settings.from_env().database_url))  # `upgrade` refuses while this process lives
 app = create_app()
 
 GC_THRESHOLDS = (10_000, 20, 20)
