@@ -189,7 +189,8 @@ def test_upgrade_refuses_while_the_file_is_served(tmp_path: Path) -> None:
         server.wait(timeout=30)
     done = cli("upgrade", url=url, instance=instance)
     assert done.returncode == 0, done.stderr
-    assert "already up to date" in done.stdout
+    assert "already up to date" in done.stdout and "backup: none needed (nothing to change)" in done.stdout
+    assert not list(instance.glob("vanguard.db.backup-*")), "no copy at every start of `make run`"
 
 
 def test_a_server_cannot_start_while_an_upgrade_runs(tmp_path: Path) -> None:
@@ -388,6 +389,7 @@ def test_repair_gives_back_the_candidates_the_released_0007_deleted(
     done = cli("upgrade", url=url, instance=instance)
     assert done.returncode == 0, done.stderr
     assert "restored 6 candidates of 5 tasks" in done.stdout
+    assert "  backup: " + str(instance / "vanguard.db.backup-0002+0003+0004+0005+0006+0007-") in done.stdout
     for line in ("talk_request: 1 task, 1 candidate", "vanguard_campaign: 1 task, 2 candidates",
                  "vanguard_campaign_branch: 3 tasks, 3 candidates"):
         assert line in done.stdout

@@ -62,12 +62,16 @@ def upgrade(url: str, out: Out = print) -> RepairReport:
         guard = not_served(database) if database is not None else nullcontext()
         with guard:
             before = database_revisions(url)
+            # `make run` upgrades at every start: a copy only when something is going to change.
+            changes = before != head_revisions() or repair(url, dry_run=True).restored > 0
             backup: Path | None = None
             if database is None:
                 out("  backup: not made by this command on PostgreSQL; take one first, e.g. "
                     "`pg_dump -Fc -f vanguard-before-upgrade.dump <database>`")
             elif before is None:
                 out("  backup: none needed (no schema yet)")
+            elif not changes:
+                out("  backup: none needed (nothing to change)")
             else:
                 backup = backup_sqlite(database, before)
                 out(f"  backup: {backup}")
