@@ -13,6 +13,7 @@ import server.workflow.models  # noqa: F401
 from alembic import context
 from server.config import Settings
 from server.database import Base, make_engine
+from server.ops import integrity
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
@@ -25,16 +26,29 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(url, immediate=False) if url.startswith("sqlite") else make_engine(url)
+    """One transaction for the whole run (SQLite too): a failure leaves the database as it was.
+
+    On SQLite, batch mode rebuilds tables (copy, drop, rename); foreign keys are off for the
+    run so that dropping the old table deletes nothing that refers to it (issue #21), and the
+    run is checked for rows left pointing at nothing before it commits (server.ops.integrity).
+    """
+    sqlite = url.startswith("sqlite")
+    engine = make_engine(url, immediate=False) if sqlite else make_engine(url)
     with engine.connect() as connection:
+        if sqlite:
+            integrity.foreign_keys_off(connection)
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
             render_as_batch=True,
             compare_type=True,
+            transactional_ddl=True,
         )
         with context.begin_transaction():
+            before = integrity.sqlite_orphans(connection) if sqlite else []
             context.run_migrations()
+            if sqlite:
+                integrity.check_no_new_orphans(connection, before)
     engine.dispose()
 
 

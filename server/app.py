@@ -12,11 +12,12 @@ from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from server import api, migrations
+from server import api
 from server.auth import init_login
 from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
 from server.extensions import babel, csrf, login_manager
+from server.ops import upgrade as ops_upgrade
 from server.startup import on_start, start_background
 from server.web import web_bp
 
@@ -82,7 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(login_manager)
     api.register(app)
     app.register_blueprint(web_bp)
-    migrations.register(app)
+    ops_upgrade.register(app)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

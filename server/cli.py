@@ -1,4 +1,7 @@
-"""Command line: ``python -m server upgrade|seed-demo|serve|scheduler``."""
+"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|serve|scheduler``.
+
+``upgrade``, ``repair-candidates`` and ``version`` live in ``server.ops`` (docs/upgrade.md).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +16,17 @@ from server.app import create_app
 from server.bootstrap import bootstrap
 from server.config import Settings
 from server.database import db
-from server.migrations import upgrade
+from server.ops import upgrade as ops
 from server.workflow import scheduler
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description="Vanguard workflow server")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("upgrade", help="run database migrations to the newest version")
+    sub.add_parser("upgrade", help="back up (SQLite), migrate to the newest version, repair; refused while served")
+    repair = sub.add_parser("repair-candidates", help="give open tasks back who may claim them (issue #21)")
+    repair.add_argument("--dry-run", action="store_true", help="report what would be restored, write nothing")
+    sub.add_parser("version", help="this release's version and the database's migration revision")
     sub.add_parser("seed-demo", help="seed the demo organisation into an empty database")
     serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -31,10 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     loop.add_argument("--once", action="store_true", help="one pass, then exit")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    if args.command == "upgrade":
-        upgrade(settings.database_url)
-        print(f"database at {settings.database_url} is up to date")
-        return 0
+    if args.command in ("upgrade", "repair-candidates", "version"):
+        return ops.main(args.command, settings.database_url, dry_run=getattr(args, "dry_run", False),
+                        err=lambda line: print(line, file=sys.stderr))
     if args.command == "seed-demo":
         create_app({"VANGUARD_STARTUP": False})
         with db.transaction() as session:

@@ -13,7 +13,11 @@ import gc
 import os
 
 from server.app import create_app
+from server.config import Settings
+from server.ops.serving import hold_while_serving
+from server.ops.version import sqlite_file
 
+hold_while_serving(sqlite_file(Settings.from_env().database_url))  # `upgrade` refuses while this process lives
 app = create_app()
 
 if os.environ.get("VANGUARD_BENCH_FLOOR") == "1":

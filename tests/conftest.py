@@ -21,8 +21,8 @@ from sqlalchemy import create_engine, text
 
 from server import clock
 from server.app import create_app
-from server.cli import upgrade
 from server.database import db
+from server.ops.schema import migrate as upgrade
 
 os.environ.setdefault("VANGUARD_SECRET_KEY", "test-secret")
 PG_BASE = os.environ.get("VANGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

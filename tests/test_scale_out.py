@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, func, insert, select, text
 from server import clock
 from server.app import create_app
 from server.audit import AuditEvent
-from server.cli import upgrade
 from server.database import db
+from server.ops.schema import migrate as upgrade
 from server.workflow.instances import start_instance
 from server.workflow.models import ProcessInstance, TimerJob
 from server.workflow.runs import load_run

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from server import clock
 from server.app import create_app
 from server.audit import AuditEvent
-from server.cli import upgrade
 from server.database import db
+from server.ops.schema import migrate as upgrade
 from server.workflow.models import ProcessInstance, TimerJob
 from server.workflow.runs import load_run
 from tests.timers_support import deploy_test_bpmn

@@ -1,12 +1,13 @@
-"""Bringing the database schema to the newest migration (Alembic), for ``python -m server upgrade``
-and ``flask upgrade``."""
+"""Alembic, as this server drives it: its configuration and a plain upgrade to every head.
+
+``server.ops.upgrade`` wraps this with the backup, the refusal while served and the repair.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from alembic.config import Config
-from flask import Flask
 
 from alembic import command
 from server.config import ROOT
@@ -19,14 +20,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str) -> None:
+def migrate(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "heads")
-
-
-def register(app: Flask) -> None:
-    @app.cli.command("upgrade")
-    def _upgrade() -> None:
-        """Bring the database schema to the newest migration."""
-        upgrade(app.config["VANGUARD"].database_url)

@@ -1,0 +1,62 @@
+"""Which release this checkout is, and which migrations a database has."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from server.config import ROOT
+from server.ops.schema import alembic_config
+
+
+def release() -> str:
+    """The version in this checkout's ``pyproject.toml`` (the installed metadata may be older)."""
+    pyproject = ROOT / "pyproject.toml"
+    if pyproject.exists():
+        with pyproject.open("rb") as fh:
+            return str(tomllib.load(fh)["project"]["version"])
+    return metadata.version("vanguard")
+
+
+def head_revisions() -> set[str]:
+    """The newest migration of every branch of ``alembic/versions`` (there are several heads)."""
+    return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (absolute), or None for another database or an in-memory one."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).resolve()
+
+
+def database_revisions(url: str) -> set[str] | None:
+    """The revisions in the database's ``alembic_version``; None when it has no schema yet."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return None  # connecting would create the file
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return {str(r) for r in connection.execute(text("SELECT version_num FROM alembic_version")).scalars()}
+    finally:
+        engine.dispose()
+
+
+def describe(revisions: set[str] | None) -> str:
+    return " ".join(sorted(revisions)) if revisions else "none (no schema yet)"
+
+
+def shown(url: str) -> str:
+    """The URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
