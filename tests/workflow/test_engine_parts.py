@@ -15,9 +15,9 @@ import pytest
 
 from server.workflow.engine import Run, Snapshot, detached_elements, element_states, parse_bpmn
 
-BPMN = Path(__file__).resolve().parent / "bpmn"
+BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 TEAM = (BPMN / "team_check.bpmn").read_bytes()
-BRANCH = (Path(__file__).resolve().parent.parent / "workflows" / "vanguard_campaign_branch.bpmn").read_bytes()
+BRANCH = (Path(__file__).resolve().parents[2] / "workflows" / "vanguard_campaign_branch.bpmn").read_bytes()
 
 
 def spec_of(content: bytes, key: str) -> tuple[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIWG = ROOT.parent / "shared" / "bpmn-corpus" / "miwg"
 REPORT = (ROOT / "workflows" / "activity_report.bpmn").read_text(encoding="utf-8")
 
@@ -121,7 +121,7 @@ def test_miwg_models_never_cause_a_server_error(as_user, path):
 def test_dmn_decision_deployed_with_its_process(as_user):
     designer = as_user("designer")
     token = designer.get("/api/me").get_json()["csrf_token"]
-    here = Path(__file__).parent / "bpmn"
+    here = Path(__file__).resolve().parents[1] / "bpmn"
     res = designer.post(
         "/api/process-definitions",
         data={"file": (io.BytesIO((here / "dmn_feedback.bpmn").read_bytes()), "dmn_feedback.bpmn"),
@@ -139,7 +139,7 @@ def test_dmn_decision_deployed_with_its_process(as_user):
 
 
 def test_process_without_its_dmn_is_refused(as_user):
-    here = Path(__file__).parent / "bpmn"
+    here = Path(__file__).resolve().parents[1] / "bpmn"
     res = deploy(as_user("designer"), (here / "dmn_feedback.bpmn").read_text(encoding="utf-8"))
     assert res.status_code == 422
     assert res.get_json()["details"][0]["message"]

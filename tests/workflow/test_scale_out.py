@@ -30,7 +30,7 @@ from server.workflow.runs import load_run
 from tests.conftest import IN_CI, PG_BASE, _pg_available
 from tests.timers_support import deploy_test_bpmn
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("VANGUARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 N = 200
 

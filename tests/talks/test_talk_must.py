@@ -100,7 +100,17 @@ def test_secretary_starts_a_must_talk_with_one_of_the_eight_triggers(fake_clock,
 
 def test_mass_appraisal_of_the_campaign_starts_the_must_talk_by_itself(fake_clock, as_user):
     """The whole way: a campaign branch's mass appraisal rates m3 "basically qualified"."""
-    from tests.test_campaign_api import GOOD, WEAK, branch_members, complete, launch, my_task, one_task, set_now, tasks
+    from tests.campaign.test_campaign_api import (
+        GOOD,
+        WEAK,
+        branch_members,
+        complete,
+        launch,
+        my_task,
+        one_task,
+        set_now,
+        tasks,
+    )
 
     launch(as_user)
     sec1, leader1 = as_user("sec1"), as_user("leader1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.test_campaign_api import branch_members, complete, my_task, ok, one_task, tasks
+from tests.campaign.test_campaign_api import branch_members, complete, my_task, ok, one_task, tasks
 
 MEMBERS = branch_members(1)
 

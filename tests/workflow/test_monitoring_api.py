@@ -105,8 +105,8 @@ def test_heatmap_counts_and_mean_times_over_a_subtree(as_user, fake_clock):
 def test_heatmap_per_version(as_user):
     m1, admin, designer = as_user("m1"), as_user("admin"), as_user("designer")
     start(m1)
-    from tests.test_definitions_api import REPORT as XML
-    from tests.test_definitions_api import deploy
+    from tests.workflow.test_definitions_api import REPORT as XML
+    from tests.workflow.test_definitions_api import deploy
 
     assert deploy(designer, XML.replace('name="填写活动报告"', 'name="填写本月活动报告"'), "a.bpmn").status_code == 201
     start(m1)
@@ -139,8 +139,8 @@ def test_an_org_admin_below_sees_only_its_subtree(as_user):
 
 
 def test_designer_api_diff_forms_and_version_details(as_user):
-    from tests.test_definitions_api import REPORT as XML
-    from tests.test_definitions_api import deploy
+    from tests.workflow.test_definitions_api import REPORT as XML
+    from tests.workflow.test_definitions_api import deploy
 
     designer, m1 = as_user("designer"), as_user("m1")
     start(m1)
@@ -173,8 +173,8 @@ def test_designer_api_diff_forms_and_version_details(as_user):
 
 
 def test_diff_sees_added_removed_and_engine_settings(as_user):
-    from tests.test_definitions_api import REPORT as XML
-    from tests.test_definitions_api import deploy
+    from tests.workflow.test_definitions_api import REPORT as XML
+    from tests.workflow.test_definitions_api import deploy
 
     designer = as_user("designer")
     token = designer.get("/api/me").get_json()["csrf_token"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from tests.test_campaign_api import launch, ok
-from tests.test_inbox_api import REPORT, start_report
+from tests.campaign.test_campaign_api import launch, ok
+from tests.inbox.test_inbox_api import REPORT, start_report
 
 
 def _submitted_reports(as_user, members):

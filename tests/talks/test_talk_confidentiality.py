@@ -144,7 +144,7 @@ def test_confidential_field_without_a_store_is_refused(fake_clock, as_user, app)
     """The generic mechanism: a process whose form flags a field confidential but keeps no store."""
     from pathlib import Path
 
-    bpmn = (Path(__file__).resolve().parent.parent / "workflows" / "activity_report.bpmn").read_text(encoding="utf-8")
+    bpmn = (Path(__file__).resolve().parents[2] / "workflows" / "activity_report.bpmn").read_text(encoding="utf-8")
     bpmn = bpmn.replace('id="activity_report"', 'id="secret_report"').replace(
         'processRef="activity_report"', 'processRef="secret_report"').replace(
         "activity_report.json", "secret_report.json")

@@ -23,7 +23,7 @@ from server.workflow.models import ProcessInstance, TimerJob
 from server.workflow.runs import load_run
 from tests.timers_support import deploy_test_bpmn
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 N = 40
 
 

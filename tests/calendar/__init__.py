@@ -1,0 +1,1 @@
+"""Working days, due expressions and the calendar API."""

@@ -1,0 +1,1 @@
+"""The vanguard campaign and the quarterly selection."""

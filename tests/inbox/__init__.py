@@ -1,0 +1,1 @@
+"""The inbox: listing, claiming, completing, and racing users."""

@@ -1,0 +1,1 @@
+"""Running BPMN: deploys, parts, timers, schedules, monitoring, scale-out."""
