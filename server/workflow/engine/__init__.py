@@ -17,6 +17,7 @@ The modules, lowest first (each imports only those above it):
 * ``parts``: which multi-instance bodies run detached, as parts.
 * ``store``: serialization without the spec, the spec cache.
 * ``parsing``: XSD and structural checks, the parse, stage order, element properties.
+* ``withdraw``: one instance of a multi-instance taken out, the rest going on.
 * ``run``: ``Run``, one instance or part for one use case.
 * ``inspect``: questions about a process or a saved state that need no ``Run``.
 
@@ -38,6 +39,7 @@ from server.workflow.engine.types import (
     ElementInfo,
     EngineError,
     HumanTask,
+    MultiChild,
     ParsedProcess,
     Problem,
     Snapshot,
@@ -49,6 +51,7 @@ __all__ = [
     "ElementInfo",
     "EngineError",
     "HumanTask",
+    "MultiChild",
     "ParsedProcess",
     "Problem",
     "Run",

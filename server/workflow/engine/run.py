@@ -24,7 +24,8 @@ from server.workflow.engine.parts import PART_KEY
 from server.workflow.engine.scripting import CalendarSource, _script_engine
 from server.workflow.engine.store import _SPECS, dump_workflow, restore_workflow
 from server.workflow.engine.timeclock import _LONG_AGO, _timer_due, firing_at
-from server.workflow.engine.types import EngineError, HumanTask, Snapshot, TimerWait
+from server.workflow.engine.types import EngineError, HumanTask, MultiChild, Snapshot, TimerWait
+from server.workflow.engine.withdraw import child_holding, running_children, withdraw
 
 
 class Run:
@@ -271,6 +272,22 @@ class Run:
 
     def dump(self) -> str:
         return dump_workflow(self._wf)
+
+    def waiting_at(self) -> list[str]:
+        """Element ids of the ready human tasks, in tree order."""
+        return [t.task_spec.bpmn_id for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def running_children(self) -> list[MultiChild]:
+        """Every unfinished instance of every running multi-instance (main runs)."""
+        return running_children(self._wf)
+
+    def child_holding(self, engine_task_id: str) -> MultiChild | None:
+        """The multi-instance instance that holds a ready task of this run, if any."""
+        return child_holding(self._wf, UUID(engine_task_id))
+
+    def withdraw(self, child_engine_task_id: str, reason: str) -> MultiChild:
+        """Take one instance out of its multi-instance; ``advance`` then moves the merge on."""
+        return withdraw(self._wf, UUID(child_engine_task_id), reason)
 
 
 def _restore(spec: Any, subs: dict[str, Any], state: str, calendar: CalendarSource) -> BpmnWorkflow:

@@ -105,3 +105,20 @@ class Snapshot:
     new_parts: list[Snapshot] = field(default_factory=list)
     cancelled_parts: list[str] = field(default_factory=list)
     parts_running: int = 0
+
+
+@dataclass(frozen=True)
+class MultiChild:
+    """One unfinished instance of a running multi-instance activity.
+
+    ``activity`` is the multi-instance element, ``item`` its input item for this instance
+    (a member's username, say), ``part`` whether the instance is a detached body running
+    as a part (its ``engine_task_id`` is then the part's), ``waiting_at`` the element ids
+    of the human tasks open inside it (inline instances only: a part knows its own).
+    """
+
+    engine_task_id: str
+    activity: str
+    item: Any
+    part: bool
+    waiting_at: list[str]
