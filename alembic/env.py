@@ -5,8 +5,10 @@ from __future__ import annotations
 import inbox.models  # noqa: F401 - registers the inbox tables
 import server.audit  # noqa: F401
 import server.calendar.models  # noqa: F401
+import server.idempotency  # noqa: F401 - idempotency keys
 import server.campaign.models  # noqa: F401 - registers the campaign and selection tables
 import server.notifications.models  # noqa: F401
+import server.ops.clock_control  # noqa: F401 - the training clock's offset
 import server.org.models  # noqa: F401 - registers the server tables
 import server.talks.models  # noqa: F401 - registers the talk-loop tables
 import server.workflow.models  # noqa: F401

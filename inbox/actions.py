@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from inbox.models import OPEN, Task
 from inbox.queries import task_summary
 from server import audit, clock
-from server.access import visible_unit_filter
+from server.access import oversees, visible_unit_filter
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, person_by_username
@@ -75,6 +75,8 @@ def _actions(session: Session, person: Person, task: Task) -> list[str]:
         actions.append("complete")
         if task.bound_to_id is None:
             actions += ["unclaim", "delegate"]
+    if oversees(session, person.id, task.org_unit):
+        actions.append("reassign")
     return actions
 
 

@@ -139,8 +139,10 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     validate_form(schema, data)
     data, confidential = split_confidential(schema, data)
 
+    if instance.state == "suspended":
+        raise Conflict("the process is suspended by an overseer; its tasks wait until it is resumed")
     if instance.state != "running":
-        raise Conflict("the process has already ended")
+        raise Conflict(f"the process is {instance.state}: nothing more can be done in it")
     _run_completion_handler(session, task, person, data, confidential)
     run = load_run(instance) if part is None else load_part_run(instance, part)
     # The open rows of what is stepped are the ready tasks of its saved state: the save

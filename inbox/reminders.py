@@ -26,7 +26,7 @@ from server.org.tree import holders
 from server.workflow.engine import element_properties
 from server.workflow.hooks import Outcome
 from server.workflow.jobs import REMINDER, TASK_DUE, Busy, mark_fired
-from server.workflow.models import JOB_CANCELLED, JOB_FIRED, JOB_WAITING, TimerJob
+from server.workflow.models import JOB_CANCELLED, JOB_FIRED, JOB_HELD, JOB_WAITING, TimerJob
 from server.workflow.runs import spec_key
 
 log = logging.getLogger("vanguard.reminders")
@@ -105,6 +105,9 @@ def fire_task_due(session: Session, job: TimerJob, now: datetime, worker: str) -
     if task.state != OPEN:
         job.state = JOB_CANCELLED
         return Outcome(JOB_CANCELLED, f"task {task.state}")
+    if task.instance.state == "suspended":
+        job.state = JOB_HELD
+        return Outcome(JOB_HELD, "instance suspended")
     mark_fired(job, now, worker)
     kind = "overdue" if job.kind == TASK_DUE else "reminder"
     people = notify_task(session, task, kind=kind, job=job)

@@ -21,7 +21,7 @@ from server.errors import Invalid
 from server.org.models import Person
 from server.org.tree import resolve_candidates
 from server.workflow.engine import HumanTask, Snapshot, lane_role_expression
-from server.workflow.jobs import cancel_task_jobs, due_job_row
+from server.workflow.jobs import cancel_task_jobs, close_job_row, due_job_row
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance, TimerJob
 
 
@@ -105,6 +105,7 @@ def _insert(
         people = {username: person_id for username, person_id in session.execute(
             select(Person.username, Person.id).where(Person.username.in_(wanted)))}
     rows, offers, assignees = [], [], []
+    closes: list[Any] = []
     for human, part in fresh:
         props = human.properties
         stage = props.get("stage") or instance.stage
@@ -120,13 +121,9 @@ def _insert(
         }
         due = props.get("due")
         if due:
-            try:
-                result = resolve_due(due, ready_at=now, calendar=calendar_for(session), data=human.data)
-            except DueExpressionError as exc:
-                raise Invalid(
-                    f"task '{human.element_id}': {exc}", [{"element_id": human.element_id, "message": str(exc)}]
-                ) from exc
+            result = _moment(session, human, due, now)
             row.update(due_at=result.due_at, due_estimated=result.estimated)
+        closes.append(_moment(session, human, props["closes_at"], now).due_at if props.get("closes_at") else None)
         assignee_var = props.get("assignee")
         username = _lookup(human.data, assignee_var) if assignee_var else None
         if assignee_var:
@@ -150,6 +147,7 @@ def _insert(
     if candidates:
         connection.execute(_INSERT_CANDIDATES, candidates)
     jobs = [due_job_row(task_id, row) for task_id, row in zip(ids, rows, strict=True) if row["due_at"] is not None]
+    jobs += [close_job_row(task_id, row, at) for task_id, row, at in zip(ids, rows, closes, strict=True) if at]
     if jobs:
         connection.execute(_INSERT_JOBS, jobs)
     audit.record_all(session, [
@@ -157,6 +155,16 @@ def _insert(
                     element_id=row["element_id"], assignee=username)
         for task_id, row, username in zip(ids, rows, assignees, strict=True)
     ])
+
+
+def _moment(session: Session, human: HumanTask, expression: str, now: Any) -> Any:
+    """A ``due`` or ``closes_at`` expression of a task that became ready ``now``."""
+    try:
+        return resolve_due(expression, ready_at=now, calendar=calendar_for(session), data=human.data)
+    except DueExpressionError as exc:
+        raise Invalid(
+            f"task '{human.element_id}': {exc}", [{"element_id": human.element_id, "message": str(exc)}]
+        ) from exc
 
 
 def _lookup(data: dict[str, Any], path: str) -> Any:
@@ -185,3 +193,15 @@ def withdraw_parts(session: Session, instance: ProcessInstance, part_ids: list[i
                      element_id=task.element_id)
     cancel_task_jobs(session, [t.id for t in tasks])
 
+
+
+def close_all(session: Session, instance: ProcessInstance, actor: Person | None) -> None:
+    """The instance is being cancelled: every open task of it is cancelled (audited), its jobs dropped."""
+    now = clock.now()
+    tasks = session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == OPEN)).all()
+    for task in tasks:
+        task.state = CANCELLED
+        task.completed_at = now
+    audit.record_all(session, [audit.event("task.cancelled", actor=actor, instance_id=instance.id, task_id=t.id,
+                                           element_id=t.element_id) for t in tasks])
+    cancel_task_jobs(session, [t.id for t in tasks])

@@ -74,3 +74,28 @@ def may_view_unit(session: Session, person: Person, unit: OrgUnit) -> bool:
 def check_may_view_unit(session: Session, person: Person, unit: OrgUnit) -> None:
     if not may_view_unit(session, person, unit):
         raise Forbidden(f"you hold no position in {unit.name} or a unit above it")
+
+
+# Who may move a unit's stuck work (reassign, withdraw, cancel, suspend, close a stage early):
+# the unit's own secretary or deputy secretary, and an ``org_admin`` of the unit or any unit above.
+
+UNIT_OVERSEERS = ("secretary", "deputy_secretary")
+
+
+def oversees(session: Session, person_id: int, unit: OrgUnit) -> bool:
+    found = session.scalar(
+        select(Position.id).where(
+            Position.person_id == person_id,
+            active_position_filter(),
+            or_(
+                (Position.org_unit_id == unit.id) & Position.role.in_(UNIT_OVERSEERS),
+                Position.org_unit_id.in_(unit.ancestor_ids()) & (Position.role == "org_admin"),
+            ),
+        ).limit(1)
+    )
+    return found is not None
+
+
+def check_oversees(session: Session, person: Person, unit: OrgUnit) -> None:
+    if not oversees(session, person.id, unit):
+        raise Forbidden(f"only the secretary of {unit.name} or an org_admin above it may do this")

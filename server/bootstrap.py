@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from inbox import reminders, rows
+from inbox import closing, reminders, rows
 from server.bridges import appraisal_talks
 from server.campaign.family import CAMPAIGN_FAMILY, SELECTION_FAMILY
 from server.config import Settings
 from server.database import db
 from server.notifications import mail
+from server.ops import clock_control
 from server.talks.family import TALK_FAMILY, TALK_REPORT_FAMILY
 from server.workflow import jobs, schedules
 from server.workflow.engine import set_local_timezone
@@ -47,6 +48,7 @@ def install(target: Registry) -> None:
     fresh.on_job(jobs.TASK_DUE, reminders.fire_task_due)
     fresh.on_job(jobs.REMINDER, reminders.fire_task_due)
     fresh.on_job(jobs.SCHEDULE, schedules.fire_scheduled_start)
+    fresh.on_job(jobs.TASK_CLOSE, closing.fire_task_close)
     for family in PROCESS_FAMILIES:
         fresh.install(family)
     target.replace_with(fresh)
@@ -64,5 +66,6 @@ def bootstrap(settings: Settings) -> Registry:
     """Apply ``settings``, bind the database and install every hook; returns the registry."""
     configure(settings)
     db.init(settings.database_url)
+    clock_control.install(settings.clock_control)
     install(registry)
     return registry

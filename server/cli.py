@@ -1,4 +1,4 @@
-"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|serve|scheduler``.
+"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|serve|scheduler|clock``.
 
 ``upgrade``, ``repair-candidates`` and ``version`` live in ``server.ops`` (docs/upgrade.md).
 """
@@ -16,6 +16,8 @@ from server.app import create_app
 from server.bootstrap import bootstrap
 from server.config import Settings
 from server.database import db
+from server.errors import DomainError
+from server.ops import clock_control
 from server.ops import upgrade as ops
 from server.workflow import scheduler
 
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
                                             "(with VANGUARD_SCHEDULER=off for the web processes)")
     loop.add_argument("--interval", type=float, default=scheduler.INTERVAL, help="seconds between passes")
     loop.add_argument("--once", action="store_true", help="one pass, then exit")
+    moves = sub.add_parser("clock", help="the demo and training clock (VANGUARD_CLOCK_CONTROL=1 only)")
+    moves.add_argument("action", choices=["show", "advance", "set", "reset"])
+    moves.add_argument("value", nargs="?", help="advance: ISO 8601 duration (P10D); set: 2027-01-04T09:00:00+08:00")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command in ("upgrade", "repair-candidates", "version"):
@@ -49,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("the database is not empty; nothing seeded")
         return 0
+    if args.command == "clock":
+        return _clock(settings, args.action, args.value)
     if args.command == "scheduler":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         settings.scheduler = "off"
@@ -64,3 +71,20 @@ def main(argv: list[str] | None = None) -> int:
              "--access-logfile", "-", "server.wsgi:app"],
         )
     return 1
+
+
+def _clock(settings: Settings, action: str, value: str | None) -> int:
+    """``python -m server clock show|advance P10D|set <moment>|reset``: as the system, audited."""
+    bootstrap(settings)
+    try:
+        with db.transaction() as session:
+            if action == "show":
+                result = clock_control.state(session, None)
+            else:
+                result = clock_control.move(session, None, advance=value if action == "advance" else None,
+                                            set_to=value if action == "set" else None, reset=action == "reset")
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"server time: {result['now']} (real time {result['real']}, offset {result['offset_seconds']:.0f} s)")
+    return 0

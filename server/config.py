@@ -14,6 +14,7 @@
 | ``VANGUARD_CELERY_QUEUE`` / ``VANGUARD_DISPATCH_INTERVAL`` / ``VANGUARD_DISPATCH_LEASE`` | Celery queue name; seconds between dispatcher passes; seconds a dispatched job is leased (read by ``server.worker``) | ``vanguard`` / ``1`` / ``30`` |
 | ``HOST`` / ``VANGUARD_THREADS`` | address and threads of ``python -m server serve`` | ``127.0.0.1`` / ``8`` |
 | ``VANGUARD_SMTP_HOST`` / ``VANGUARD_SMTP_PORT`` / ``VANGUARD_MAIL_FROM`` | e-mail for reminders; unset: reminders stay in-app | unset / ``25`` / ``vanguard@localhost`` |
+| ``VANGUARD_CLOCK_CONTROL`` | ``1``: the demo and training clock (``/api/admin/clock``, ``python -m server clock``); never on a production server (docs/oversight.md) | off |
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "vanguard@localhost"
+    clock_control: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -85,4 +87,5 @@ class Settings:
             smtp_host=env.get("VANGUARD_SMTP_HOST") or None,
             smtp_port=int(env.get("VANGUARD_SMTP_PORT", "25")),
             mail_from=env.get("VANGUARD_MAIL_FROM", "vanguard@localhost"),
+            clock_control=_flag(env.get("VANGUARD_CLOCK_CONTROL")),
         )

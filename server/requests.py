@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import g
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from server import idempotency
 from server.database import db
 from server.errors import NotFound
 from server.org.models import Person
@@ -25,9 +26,20 @@ def db_session() -> Session:
 
 
 def write(fn: Callable[[Session], T]) -> T:
-    """Run one use case in its own write transaction: commit, or roll back on any error."""
+    """Run one use case in its own write transaction: commit, or roll back on any error.
+
+    A request with an ``Idempotency-Key`` claims its key in the transaction of its first
+    successful use case (``server.idempotency``), so the work is done once however often
+    the request is sent.
+    """
+    pending = g.get("idempotency") if has_request_context() and not g.get("idempotency_claimed") else None
     with db.transaction() as session:
-        return fn(session)
+        if pending is not None:
+            idempotency.claim(session, pending)
+        result = fn(session)
+    if pending is not None:
+        g.idempotency_claimed = True
+    return result
 
 
 def read(fn: Callable[[Session], T]) -> T:

@@ -10,11 +10,13 @@ from flask import Flask
 from server.api import (
     calendar,
     campaign,
+    clock,
     definitions,
     instances,
     monitoring,
     notifications,
     openapi,
+    oversight,
     schedules,
     session,
     talks,
@@ -23,7 +25,7 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, campaign.bp, talks.bp, openapi.bp)
+         calendar.bp, clock.bp, campaign.bp, talks.bp, oversight.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

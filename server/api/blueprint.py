@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
+from server import idempotency
 from server.auth import Unauthorized
+from server.database import db
 from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
+from server.requests import read
 
 api_bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -63,7 +66,29 @@ def _guard() -> Any:
             return error(400, "csrf", f"send the X-CSRFToken header from GET /api/me ({exc.description})")
         except Exception as exc:  # noqa: BLE001 - wtforms raises ValidationError subclasses
             return error(400, "csrf", f"send the X-CSRFToken header from GET /api/me ({exc})")
+    if request.method == "POST" and request.headers.get(idempotency.HEADER) is not None:
+        return _idempotent(request.headers[idempotency.HEADER])
     return None
+
+
+def _idempotent(key: str) -> Any:
+    """Answer a repeated request from the stored answer; else let the use case claim the key."""
+    req = idempotency.request_of(current_user.person_id, key, request.method, request.path, request.get_data())
+    replay = read(lambda s: idempotency.earlier(s, req))
+    if replay is not None:
+        return idempotency.as_response(replay)
+    g.idempotency = req
+    return None
+
+
+@api_bp.after_request
+def _remember(response: Response) -> Response:
+    req = g.get("idempotency")
+    if req is not None and g.get("idempotency_claimed"):
+        with db.transaction() as session:
+            idempotency.remember(session, req, response.status_code, response.get_data(as_text=True),
+                                 response.headers.get("Location"))
+    return response
 
 
 @api_bp.errorhandler(DomainError)
@@ -73,6 +98,15 @@ def _domain_error(exc: DomainError) -> Any:
 
 @api_bp.errorhandler(IntegrityError)
 def _integrity(exc: IntegrityError) -> Any:
+    req = g.get("idempotency")
+    if req is not None and not g.get("idempotency_claimed"):
+        # A twin of this request with the same key committed first: answer as it did.
+        try:
+            replay = read(lambda s: idempotency.earlier(s, req))
+        except DomainError as domain:
+            return _domain_error(domain)
+        if replay is not None:
+            return idempotency.as_response(replay)
     return error(409, "conflict", "the change collides with another one made at the same time; try again")
 
 

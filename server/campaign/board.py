@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from inbox.models import OPEN, Task
 from server import clock
 from server.access import check_may_view_unit
+from server.campaign.absences import absences
 from server.campaign.appraisal import appraisal_results
 from server.campaign.models import (
     Campaign,
@@ -225,7 +226,7 @@ def campaign_progress(session: Session, person: Person, unit: OrgUnit, campaign_
                   "overdue_pledges": pledges_late, "overdue_tasks": tasks_late}
         own = rows[unit_id]
         own["run"] = {"instance_id": instance_id, "state": state, "stage": stage, "stage_label": stage_label}
-        stage_key = "completed" if state == "completed" else (stage or "starting")
+        stage_key = state if state in ("completed", "cancelled") else (stage or "starting")
         for ancestor_id in _ancestors_in(rows, unit_id):
             row = rows[ancestor_id]
             row["branches"] += 1
@@ -275,6 +276,7 @@ def board(session: Session, person: Person, unit: OrgUnit, campaign_id: int | No
         "leader_review": None,
         "appraisal": None,
         "commendations": [],
+        "absences": [],
         "selections": notice_board(session, unit) if unit.type == "branch" else [],
     }
     if campaign_id is None:
@@ -301,10 +303,15 @@ def board(session: Session, person: Person, unit: OrgUnit, campaign_id: int | No
                 "direction": run.review_direction, "member_comments": run.review_member_comments,
                 "reviewer": reviewer.display_name if reviewer else None, "reviewed_at": _iso(run.reviewed_at),
             }
+        result["absences"] = absences(session, run.instance_id)
         if run.appraisal_published_at is not None:
             result["appraisal"] = {"published_at": _iso(run.appraisal_published_at),
-                                   "raters": run.rater_count,
+                                   "raters": run.rater_count, "decision": run.appraisal_decision,
+                                   "decision_reason": run.appraisal_decision_reason,
                                    "results": appraisal_results(session, run.instance_id)}
+        elif run.appraisal_decision == "void":
+            result["appraisal"] = {"published_at": None, "raters": run.rater_count, "decision": "void",
+                                   "decision_reason": run.appraisal_decision_reason, "results": []}
     result["commendations"] = _commendations(session, campaign_id, unit)
     return result
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.campaign import ledgers, selection, selection_ledgers, starts
+from server.campaign import absences, ledgers, selection, selection_ledgers, starts
 from server.campaign.plan import BRANCH, CAMPAIGN
 from server.campaign.selection import SELECTION
 from server.workflow.hooks import ProcessFamily
@@ -12,6 +12,7 @@ CAMPAIGN_FAMILY = ProcessFamily(
     starts={CAMPAIGN: starts.start_campaign, BRANCH: starts.start_branch},
     saves={CAMPAIGN: starts.on_saved, BRANCH: starts.on_saved},
     completions=ledgers.COMPLETIONS,
+    withdrawals={BRANCH: absences.record_withdrawal},
 )
 
 SELECTION_FAMILY = ProcessFamily(
@@ -19,4 +20,5 @@ SELECTION_FAMILY = ProcessFamily(
     starts={SELECTION: selection.start_hook},
     saves={SELECTION: selection.on_saved},
     completions=selection_ledgers.COMPLETIONS,
+    withdrawals={SELECTION: absences.record_withdrawal},
 )

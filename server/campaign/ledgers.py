@@ -12,8 +12,8 @@ from typing import cast
 
 from sqlalchemy import Table, and_, bindparam, func, insert, select
 
-from inbox.models import OPEN, Task
 from server import audit
+from server.campaign.absences import settle_appraisal
 from server.campaign.appraisal import appraisal_results
 from server.campaign.models import (
     Campaign,
@@ -195,20 +195,28 @@ def _mass_appraisal(c: Completion) -> bool:
             service=r["service"], vanguard=r["vanguard"], created_at=c.now,
         ))
     c.session.flush()
-    still_open = c.session.scalar(
-        select(func.count(Task.id)).where(Task.instance_id == branch.instance_id, Task.state == OPEN,
-                                          Task.element_id == "MassAppraisal", Task.id != c.task.id)
-    )
-    if not still_open:
-        branch.appraisal_published_at = c.now
-        audit.record(c.session, "campaign.appraisal_published", actor=c.person, instance_id=branch.instance_id)
+    settle_appraisal(c.session, branch, c.person, c.now)
     return True
+
+
+def _appraisal_shortfall(c: Completion) -> None:
+    """Too few raters rated: the superior organisation publishes what there is, or voids the appraisal."""
+    branch = branch_of(c.session, c.task.instance_id)
+    branch.appraisal_decision = c.data["decision"]
+    branch.appraisal_decision_reason = c.data["reason"]
+    if c.data["decision"] == "publish":
+        branch.appraisal_published_at = c.now
+    audit.record(c.session, "campaign.appraisal_decided", actor=c.person, instance_id=branch.instance_id,
+                 decision=c.data["decision"], reason=c.data["reason"])
 
 
 def _commendation(c: Completion) -> None:
     chosen = c.data.get("excellent_members") or []
     problems = check_people(chosen, members_in_task(c), "excellent_members")
     branch = branch_of(c.session, c.task.instance_id)
+    if chosen and branch.appraisal_decision == "void":
+        problems.append({"field": "excellent_members", "message": "the mass appraisal was declared void "
+                         f"({branch.appraisal_decision_reason}): no member can be commended on it"})
     results = {r["member"]: r for r in appraisal_results(c.session, branch.instance_id)}
     for i, item in enumerate(chosen):
         result = results.get(item.get("member"))
@@ -245,5 +253,6 @@ COMPLETIONS: dict[tuple[str, str], CompletionHandler] = {
     (BRANCH, "RateFulfilment"): _rate_fulfilment,
     (BRANCH, "LeaderReview"): _leader_review,
     (BRANCH, "MassAppraisal"): _mass_appraisal,
+    (BRANCH, "AppraisalShortfall"): _appraisal_shortfall,
     (BRANCH, "Commendation"): _commendation,
 }

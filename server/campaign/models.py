@@ -99,6 +99,9 @@ class CampaignBranch(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     appraisal_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Too few raters (docs/campaign.md, "minimum participation"): the overseer's decision and why.
+    appraisal_decision: Mapped[str | None] = mapped_column(String(16))
+    appraisal_decision_reason: Mapped[str | None] = mapped_column(Text)
     commended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     commended_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
@@ -178,6 +181,32 @@ class CampaignCommendation(Base):
     commended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+
+
+class CampaignAbsence(Base):
+    """Someone the process stopped waiting for: 未承诺, 未参评, 未参加... (``server.campaign.absences``).
+
+    Written when a stage's date passed (``cause`` ``deadline``), an overseer closed the stage
+    early (``closed_early``) or took the person out (``withdrawn``); ``element_id`` is where
+    the process was waiting for him. Campaign branch runs and selection rounds alike.
+    """
+
+    __tablename__ = "campaign_absence"
+    __table_args__ = (UniqueConstraint("instance_id", "person_id", "outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    element_id: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(24))
+    cause: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
 
 
 # -- quarterly excellent-member selection ---------------------------------------------------------

@@ -3,7 +3,7 @@
 The workflow runs any BPMN process by itself. A *process family* (the campaign, the
 selection, the talk loop...) adds what BPMN cannot say: server-side start data, ledger
 rows written with a completion, rules checked before the engine sees a form. It does so
-through four kinds of hook, all keyed by what they apply to, never by if-chains:
+through five kinds of hook, all keyed by what they apply to, never by if-chains:
 
 * **start hooks**, by process key: run before an instance starts, whoever starts it;
   they return the data the instance starts with, or refuse with a domain error;
@@ -11,6 +11,8 @@ through four kinds of hook, all keyed by what they apply to, never by if-chains:
   instance, in its transaction;
 * **completion handlers**, by (process key, element id): run after the form is
   validated and before the engine sees the data, in the completion's transaction;
+* **withdrawal hooks**, by process key: run when a person is taken out of a running
+  multi-instance (a stage's date passed, an overseer withdrew him), in its transaction;
 * **job handlers**, by job kind: what firing a ``timer_job`` row does;
 
 plus **daily duties** the scheduler runs once a day. Nothing registers itself by being
@@ -97,6 +99,31 @@ class JobHandler(Protocol):
     def __call__(self, session: Session, job: TimerJob, now: datetime, worker: str) -> Outcome: ...
 
 
+@dataclass(frozen=True)
+class Withdrawn:
+    """One person taken out of a running multi-instance, as the family's withdrawal hook sees it.
+
+    ``item`` is the instance's input item (a username in the shipped processes),
+    ``activity`` the multi-instance element, ``waiting_at`` the elements of the tasks that
+    were open for him inside it, ``cause`` ``deadline`` (the stage's date passed),
+    ``closed_early`` (an overseer closed the stage) or ``withdrawn`` (an overseer took him out).
+    """
+
+    instance_id: int
+    process_key: str
+    activity: str
+    item: Any
+    waiting_at: tuple[str, ...]
+    cause: str
+    reason: str
+    actor: Person | None
+    at: datetime
+
+
+WithdrawalHook = Callable[[Session, Withdrawn], None]
+"""Records what a withdrawal means for the family's ledgers (未承诺, 未参评...), in its transaction."""
+
+
 DailyDuty = Callable[[Session, date], object]
 """Run once per Beijing date and process, in its own transaction; must be idempotent."""
 
@@ -116,6 +143,9 @@ class TaskRows(Protocol):
                        actor: Person | None) -> None:
         """Cancel the open rows of parts the main workflow withdrew."""
 
+    def close_all(self, session: Session, instance: ProcessInstance, actor: Person | None) -> None:
+        """Cancel every open row of an instance that is being cancelled."""
+
 
 @dataclass(frozen=True)
 class ProcessFamily:
@@ -125,6 +155,7 @@ class ProcessFamily:
     starts: Mapping[str, StartHook] = field(default_factory=dict)
     saves: Mapping[str, SaveHook] = field(default_factory=dict)
     completions: Mapping[tuple[str, str], CompletionHandler] = field(default_factory=dict)
+    withdrawals: Mapping[str, WithdrawalHook] = field(default_factory=dict)
     daily: Sequence[DailyDuty] = ()
 
 
@@ -136,6 +167,7 @@ class Registry:
         self._starts: dict[str, list[StartHook]] = {}
         self._saves: dict[str | None, list[SaveHook]] = {}
         self._completions: dict[tuple[str, str], CompletionHandler] = {}
+        self._withdrawals: dict[str, list[WithdrawalHook]] = {}
         self.jobs: dict[str, JobHandler] = {}
         self.daily: list[DailyDuty] = []
         self._tasks: TaskRows | None = None
@@ -168,6 +200,8 @@ class Registry:
             if where in self._completions:
                 raise ValueError(f"two completion handlers for {where[0]}/{where[1]}")
             self._completions[where] = handler
+        for key, hook in family.withdrawals.items():
+            self._withdrawals.setdefault(key, []).append(hook)
         self.daily.extend(family.daily)
 
     def replace_with(self, other: Registry) -> None:
@@ -183,6 +217,9 @@ class Registry:
 
     def completion_handler(self, process_key: str, element_id: str) -> CompletionHandler | None:
         return self._completions.get((process_key, element_id))
+
+    def withdrawal_hooks(self, process_key: str) -> list[WithdrawalHook]:
+        return self._withdrawals.get(process_key, [])
 
 
 registry = Registry()

@@ -34,7 +34,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server import audit, clock
 from server.workflow.engine import Snapshot, has_timer_events
 from server.workflow.hooks import Outcome, registry
-from server.workflow.models import JOB_CANCELLED, JOB_FAILED, JOB_FIRED, JOB_WAITING, ProcessInstance, TimerJob
+from server.workflow.models import (
+    JOB_CANCELLED,
+    JOB_FAILED,
+    JOB_FIRED,
+    JOB_HELD,
+    JOB_WAITING,
+    ProcessInstance,
+    TimerJob,
+)
 from server.workflow.runs import load_run, spec_key
 from server.workflow.saving import advance_and_save
 
@@ -44,6 +52,8 @@ BPMN_TIMER = "bpmn_timer"
 TASK_DUE = "task_due"
 REMINDER = "reminder"
 SCHEDULE = "schedule"
+TASK_CLOSE = "task_close"
+"""A task's ``closes_at``: its stage's date has passed, the person is withdrawn (``inbox.closing``)."""
 
 MAX_ATTEMPTS = 5
 """A job that fails this often is set ``failed`` (and audited) instead of retried."""
@@ -66,6 +76,10 @@ def bpmn_key(instance_id: int, engine_task_id: str) -> str:
 
 def due_key(task_id: int) -> str:
     return f"due:{task_id}"
+
+
+def close_key(task_id: int) -> str:
+    return f"close:{task_id}"
 
 
 # -- writing rows: after every instance save ------------------------------------------------
@@ -98,6 +112,11 @@ def due_job_row(task_id: int, task: dict[str, Any]) -> dict[str, Any]:
         "engine_task_id": task["engine_task_id"], "element_id": task["element_id"], "due_at": task["due_at"],
         "state": JOB_WAITING, "attempts": 0,
     }
+
+
+def close_job_row(task_id: int, task: dict[str, Any], closes_at: datetime) -> dict[str, Any]:
+    """The job that closes a new task's part in its multi-instance when its stage's date passes."""
+    return {**due_job_row(task_id, task), "key": close_key(task_id), "kind": TASK_CLOSE, "due_at": closes_at}
 
 
 _JOBS = cast(Table, TimerJob.__table__)
@@ -235,6 +254,9 @@ def fire_bpmn_timer(session: Session, job: TimerJob, now: datetime, worker: str)
             raise Busy(f"instance {job.instance_id} is busy")
         job.state = JOB_CANCELLED
         return Outcome(JOB_CANCELLED, "instance gone")
+    if instance.state == "suspended":  # its timers wait until it is resumed
+        job.state = JOB_HELD
+        return Outcome(JOB_HELD, "instance suspended")
     if instance.state != "running":
         job.state = JOB_CANCELLED
         return Outcome(JOB_CANCELLED, f"instance {instance.state}")

@@ -111,6 +111,8 @@ JOB_WAITING = "waiting"
 JOB_FIRED = "fired"
 JOB_CANCELLED = "cancelled"
 JOB_FAILED = "failed"
+JOB_HELD = "held"
+"""A job of a suspended instance: it waits, unseen by the schedulers, until the instance is resumed."""
 
 
 class TimerJob(Base):
@@ -119,9 +121,10 @@ class TimerJob(Base):
     Written in the same transaction as the change that makes it wait (the instance save,
     the schedule's run) and marked ``fired`` in the same transaction as its effect, so it
     fires exactly once. ``key`` names what it waits for, so writing it twice is harmless.
-    ``locked_by``/``locked_until`` are a dispatch lease in scale-out mode (a job handed to
-    Celery is not handed out again until the lease ends); the database row lock, not the
-    lease, is what keeps two workers from firing it.
+    A ``held`` job belongs to a suspended instance. ``locked_by``/``locked_until`` are a
+    dispatch lease in scale-out mode (a job handed to Celery is not handed out again until
+    the lease ends); the database row lock, not the lease, is what keeps two workers from
+    firing it.
     """
 
     __tablename__ = "timer_job"

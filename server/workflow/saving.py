@@ -42,7 +42,7 @@ def _advance(run: Run) -> Snapshot:
         ) from exc
 
 
-def _write_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+def write_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
     """One version-checked UPDATE of the instance row; the loaded object takes the values."""
     old_version = instance.lock_version
     values = {**values, "updated_at": clock.now(), "lock_version": old_version + 1}
@@ -88,7 +88,7 @@ def advance_and_save(
     main_stage = _earliest(definition, snapshot.open_stages)
     new_parts = _start_parts(session, instance, definition, snapshot, actor)
     if snapshot.cancelled_parts:
-        _cancel_parts(session, instance, snapshot.cancelled_parts, actor)
+        cancel_parts(session, instance, snapshot.cancelled_parts, actor)
     stage = _combined_stage(session, definition, instance, main_stage, running_parts=bool(snapshot.parts_running))
     if stage is None and not snapshot.open_stages:
         stage = snapshot.last_stage
@@ -100,7 +100,7 @@ def advance_and_save(
     }
     if snapshot.completed and instance.state != "completed":
         values.update(state="completed", completed_at=clock.now())
-    _write_instance(session, instance, values)
+    write_instance(session, instance, values)
     registry.tasks.sync(session, instance, definition, snapshot, actor, None, open_tasks)
     registry.tasks.open_tasks(session, instance, definition,
                               [(human, part) for part, started in new_parts for human in started.human_tasks])
@@ -141,7 +141,7 @@ def advance_part_and_save(
     if changed:
         stage = _combined_stage(session, definition, instance, instance.main_stage, running_parts=True)
         values = {"stage": stage, "stage_label": _label(definition, stage)}
-    _write_instance(session, instance, values)
+    write_instance(session, instance, values)
     registry.tasks.sync(session, instance, definition, snapshot, actor, part, open_tasks)
     on_saved(session, instance, snapshot)
     return snapshot
@@ -186,7 +186,7 @@ def _start_parts(session: Session, instance: ProcessInstance, definition: Proces
     return rows
 
 
-def _cancel_parts(session: Session, instance: ProcessInstance, engine_task_ids: list[str],
+def cancel_parts(session: Session, instance: ProcessInstance, engine_task_ids: list[str],
                   actor: Person | None) -> None:
     """The main workflow withdrew these bodies (a boundary event, a completion condition)."""
     parts = session.scalars(
