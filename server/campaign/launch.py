@@ -33,6 +33,7 @@ from server.database import db
 from server.errors import NotFound
 from server.org.models import OrgUnit, Person
 from server.workflow.instances import start_instance
+from server.workflow.runs import lock_instance
 
 log = logging.getLogger("vanguard.campaign")
 
@@ -55,6 +56,13 @@ def run_launch_batch(launch_id: int, batch_size: int | None = None) -> bool:
             campaign = session.get(Campaign, launch.campaign_id)
             assert campaign is not None
             now = clock.now()
+            # Locked as a cancellation locks it: a cancelled campaign starts no more branches.
+            parent = lock_instance(session, campaign.instance_id)
+            if parent.state not in ("running", "suspended"):
+                launch.state = LAUNCH_DONE
+                launch.finished_at = launch.updated_at = now
+                launch.error = f"the campaign was {parent.state}; {launch.created} branch runs had been started"
+                return False
             if launch.state == LAUNCH_PENDING:
                 launch.state = LAUNCH_RUNNING
                 launch.started_at = now
