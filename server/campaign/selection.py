@@ -60,6 +60,17 @@ def current_quarter(when: datetime | None = None) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
+def _check_quarter(quarter: str) -> None:
+    """A round runs in its own quarter: a past quarter is over, a future one has not begun."""
+    now = current_quarter()
+    if quarter < now:
+        raise Invalid(f"{quarter} is over: a selection runs in its own quarter (now {now})",
+                      [{"field": "quarter", "message": "a past quarter"}])
+    if quarter > now:
+        raise Invalid(f"{quarter} has not begun: a selection runs in its own quarter (now {now})",
+                      [{"field": "quarter", "message": "a future quarter"}])
+
+
 def start_selection(
     session: Session,
     unit: OrgUnit | int | str,
@@ -92,15 +103,17 @@ def start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUnit
         raise Invalid(f"the selection runs in a party branch; {unit.name} is a {unit.type}",
                       [{"field": "org_unit", "message": "not a branch"}])
     quarter = data.get("quarter") or current_quarter()
-    running = session.scalar(
+    _check_quarter(quarter)
+    earlier = session.scalar(
         select(SelectionRound.instance_id)
         .join(ProcessInstance, ProcessInstance.id == SelectionRound.instance_id)
         .where(SelectionRound.org_unit_id == unit.id, SelectionRound.quarter == quarter,
-               ProcessInstance.state == "running")
+               ProcessInstance.state != "cancelled")
         .limit(1)
     )
-    if running is not None:
-        raise Conflict(f"{unit.name} already runs the selection of {quarter} (instance {running})")
+    if earlier is not None:
+        raise Conflict(f"{unit.name} already had the selection of {quarter} (instance {earlier}); "
+                       "the seed asks for one round a quarter")
     members = members_of(session, unit.id)
     notice_days = int(data.get("notice_days") or DEFAULT_NOTICE_DAYS)
     return {

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from server.access import check_may_view_unit
+from server.campaign.absences import absences
 from server.campaign.models import (
     SelectionCandidate,
     SelectionEvaluation,
@@ -66,6 +67,7 @@ def selection_dict(session: Session, person: Person, instance_id: int) -> dict[s
         "candidates": candidates_of(session, instance_id, ("proposed", "confirmed", "withdrawn")),
         "objections_url": f"/api/selections/{instance_id}/objections",
         "my_feedback": None,
+        "absences": absences(session, instance_id),
     }
     mine = session.scalar(select(SelectionFeedback).where(SelectionFeedback.instance_id == instance_id,
                                                           SelectionFeedback.person_id == person.id))

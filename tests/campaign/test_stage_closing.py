@@ -162,3 +162,35 @@ def test_the_secretary_closes_the_pledge_stage_early_with_a_reason(as_user, fake
         ("m2", "closed_early", "支部大会已提前召开，承诺阶段结束"),
         ("m4", "closed_early", "支部大会已提前召开，承诺阶段结束")}
     assert sec1.post(url, json={"stage": "pledge", "reason": "再次结束"}).status_code == 409
+
+
+def test_a_selection_round_reaches_filing_when_a_member_never_evaluates(as_user, fake_clock):
+    """Seed 001 annex 3: "每季度评选一次": one round a quarter, in its own quarter."""
+    sec1, leader1 = as_user("sec1"), as_user("leader1")
+    res = ok(sec1.post("/api/selections", json={"org_unit": "demo-branch1", "quarter": "2026-Q2"}), 422)
+    assert res["details"] == [{"field": "quarter", "message": "a past quarter"}]
+    res = ok(sec1.post("/api/selections", json={"org_unit": "demo-branch1", "quarter": "2026-Q4"}), 422)
+    assert res["details"][0]["field"] == "quarter"
+    started = ok(sec1.post("/api/selections", json={"org_unit": "demo-branch1"}), 201)
+    instance_id = started["instance"]["id"]
+    assert sec1.post("/api/selections", json={"org_unit": "demo-branch1"}).status_code == 409  # one a quarter
+    for username in [m for m in MEMBERS if m != "m2"]:
+        client = as_user(username)
+        complete(client, my_task(client, "SelfAndPeerEvaluation"),
+                 {"self_summary": f"{username} 的自我评价", "self_grade": "qualified", "peers": []})
+    assert one_task(sec1, "SelfAndPeerEvaluation", scope="all")["assignee"] == "m2"
+    # Five working days after 28 September 2026 (National Day in between): 12 October.
+    set_now(fake_clock, "2026-10-13T00:00:05+08:00")
+    run_pending()
+    view = ok(sec1.get(f"/api/selections/{instance_id}"))
+    assert [(a["member"], a["label"]) for a in view["absences"]] == [("m2", "未参加")]
+    complete(sec1, one_task(sec1, "ProposeCandidates", scope="claimable"),
+             {"candidates": [{"member": "m1", "reason": "互评优秀，带头作用明显"}]})
+    set_now(fake_clock, "2026-10-21T10:00:00+08:00")
+    complete(sec1, one_task(sec1, "CloseNotice", scope="claimable"), {"note": "公示期满，无异议"})
+    complete(sec1, one_task(sec1, "FileRecord", scope="claimable"), {"report": "本季度评选情况：m2 未参加自评互评"})
+    confirm = one_task(leader1, "ConfirmRecord", scope="claimable")
+    assert confirm["instance_id"] == instance_id
+    # Now in the fourth quarter, the third is over.
+    res = ok(sec1.post("/api/selections", json={"org_unit": "demo-branch1", "quarter": "2026-Q3"}), 422)
+    assert res["details"] == [{"field": "quarter", "message": "a past quarter"}]
