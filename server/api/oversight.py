@@ -12,6 +12,8 @@ from server.api.schemas.oversight import (
     Cancellation,
     Controlled,
     EligibleList,
+    MigrationReport,
+    MigrationRequest,
     ParticipantList,
     Reason,
     Reassignment,
@@ -20,7 +22,7 @@ from server.api.schemas.oversight import (
 )
 from server.api.schemas.tasks import Task
 from server.requests import me, read, write
-from server.workflow import control
+from server.workflow import control, migration
 
 bp = Blueprint("oversight", __name__)
 TAGS = ("oversight",)
@@ -81,3 +83,11 @@ def resume(instance_id: int, json: Reason) -> Any:
 def close_stage(instance_id: int, json: StageClosing) -> Any:
     """Close a stage early: its participants who have not acted are withdrawn, the process moves on"""
     return jsonify(write(lambda s: closing.close_stage(s, me(s), instance_id, json.stage, json.reason)))
+
+
+@bp.post("/definitions/<key>/migrate")
+@declare(body=MigrationRequest, ok=MigrationReport, errors=ERRORS, write=True, tags=TAGS)
+def migrate(key: str, json: MigrationRequest) -> Any:
+    """Move running instances to another version of their process (``dry_run``: list what would move)"""
+    return jsonify(write(lambda s: migration.migrate(s, me(s), key, to_version=json.to_version,
+                                                     instance_ids=json.instances, dry_run=json.dry_run)))

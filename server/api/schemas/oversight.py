@@ -77,3 +77,28 @@ class Participant(Out):
 
 class ParticipantList(Out):
     items: list[Participant]
+
+
+class MigrationRequest(Body):
+    to_version: int | None = Field(None, description="the version to move to (default: the latest)")
+    instances: list[int] | None = Field(None, description="only these (default: all on another version)")
+    dry_run: bool = Field(True, description="only list what would move and what cannot")
+    invalid_status: ClassVar[int] = 422
+    invalid_message: ClassVar[str] = "invalid migration request: {fields}"
+
+
+class MigratedInstance(Out):
+    id: int
+    from_version: int
+    active: list[str]
+    blocked: list[str] = Field(description="active elements missing in the new version: the instance cannot move")
+    moved: bool
+
+
+class MigrationReport(Out):
+    process_key: str
+    to_version: int
+    dry_run: bool
+    instances: list[MigratedInstance]
+    movable: int
+    blocked: int

@@ -19,6 +19,7 @@ The modules, lowest first (each imports only those above it):
 * ``parsing``: XSD and structural checks, the parse, stage order, element properties.
 * ``withdraw``: one instance of a multi-instance taken out, the rest going on.
 * ``run``: ``Run``, one instance or part for one use case.
+* ``migrate``: a saved state moved onto another version of its process.
 * ``inspect``: questions about a process or a saved state that need no ``Run``.
 
 This module is the package's API: import from ``server.workflow.engine``, not its modules.
@@ -31,6 +32,7 @@ from server.workflow.engine.inspect import (
     has_timer_events,
     start_timer,
 )
+from server.workflow.engine.migrate import Migration, migrate_state
 from server.workflow.engine.parsing import BPMN_NS, lane_role_expression, parse_bpmn
 from server.workflow.engine.run import Run
 from server.workflow.engine.timeclock import set_local_timezone
@@ -51,6 +53,7 @@ __all__ = [
     "ElementInfo",
     "EngineError",
     "HumanTask",
+    "Migration",
     "MultiChild",
     "ParsedProcess",
     "Problem",
@@ -61,6 +64,7 @@ __all__ = [
     "element_states",
     "has_timer_events",
     "lane_role_expression",
+    "migrate_state",
     "parse_bpmn",
     "set_local_timezone",
     "start_timer",
