@@ -98,7 +98,8 @@ def withdraw_children(session: Session, instance: ProcessInstance, run: Run, chi
             raise Conflict(f"the process cannot let go of this person: {exc}") from exc
         if part is not None:
             cancel_parts(session, instance, [child.engine_task_id], actor)
-        entry = {"person": child.item, "activity": child.activity, "waiting_at": waiting_at}
+        entry = {"person": child.item, "person_name": _name(session, child.item), "activity": child.activity,
+                 "waiting_at": waiting_at}
         audit.record(session, "instance.withdrawn", actor=actor, instance_id=instance.id, cause=cause,
                      reason=reason, **entry)
         withdrawn = Withdrawn(instance_id=instance.id, process_key=instance.definition.key,
@@ -134,8 +135,15 @@ def participants(session: Session, actor: Person, instance_id: int) -> list[dict
     check_oversees(session, actor, instance.org_unit)
     if instance.state not in (RUNNING, SUSPENDED):
         return []
-    return [{"person": c.item, "activity": c.activity} for c in load_run(instance).running_children()
-            if isinstance(c.item, str)]
+    return [{"person": c.item, "name": _name(session, c.item), "activity": c.activity}
+            for c in load_run(instance).running_children() if isinstance(c.item, str)]
+
+
+def _name(session: Session, item: Any) -> str | None:
+    """The display name of a multi-instance item that is a username (the page shows names)."""
+    if not isinstance(item, str):
+        return None
+    return session.scalar(select(Person.display_name).where(Person.username == item))
 
 
 # -- cancelling, suspending, resuming -----------------------------------------------------------

@@ -100,7 +100,10 @@
       el("time", { datetime: h.at }, when(h.at)), " ",
       el("strong", {}, h.actor_name || t("system")), " ",
       t("act " + h.action) === "act " + h.action ? h.action : t("act " + h.action),
-      h.details && h.details.element_id ? el("span", { class: "meta" }, ` (${h.details.element_id})`) : null)));
+      h.details && (h.details.person_name || h.details.to_name)
+        ? ` ${h.details.person_name || h.details.to_name}` : null,
+      h.details && h.details.element_id ? el("span", { class: "meta" }, ` (${h.details.element_id})`) : null,
+      h.details && h.details.reason ? el("q", { class: "reason" }, h.details.reason) : null)));
   }
   window.VGForms = { message, field, fields, collect, clearErrors, showErrors, history };
 })();

@@ -66,7 +66,8 @@ def test_a_withdrawn_rater_does_not_hold_the_appraisal(as_user, fake_clock):
     res = ok(admin.post(url, json={"person": "m11", "reason": "不是本支部"}), 422)
     assert res["details"][0]["field"] == "person"
     body = ok(admin.post(url, json={"person": "rep1", "reason": "群众代表已搬离本社区"}))
-    assert body["withdrawn"] == [{"person": "rep1", "activity": "MassAppraisal", "waiting_at": ["MassAppraisal"]}]
+    assert body["withdrawn"] == [{"person": "rep1", "person_name": "群众代表老周", "activity": "MassAppraisal",
+                                  "waiting_at": ["MassAppraisal"]}]
     assert ok(as_user("rep1").get("/api/tasks?scope=mine"))["items"] == []
     appraise(as_user, [r for r in RATERS if r != "rep1"])
     board = ok(as_user("m5").get("/api/org-units/demo-branch1/board"))

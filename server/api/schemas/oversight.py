@@ -72,6 +72,7 @@ class EligibleList(Out):
 
 class Participant(Out):
     person: str
+    name: str | None
     activity: str
 
 
