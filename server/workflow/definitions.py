@@ -79,12 +79,13 @@ def _element_checks(forms: Mapping[str, Any]) -> Any:
                     Draft202012Validator.check_schema(schema)
                 except SchemaError as exc:
                     problems.append(Problem(el.element_id, f"form '{form}' is not a valid JSON Schema: {exc.message}"))
-        due = props.get("due")
-        if due and not due.startswith("="):
-            try:
-                resolve_due(due, ready_at=datetime.now(UTC), calendar=_CHECK_CALENDAR)
-            except DueExpressionError as exc:
-                problems.append(Problem(el.element_id, str(exc)))
+        for name in ("due", "closes_at"):
+            value = props.get(name)
+            if value and not value.startswith("="):
+                try:
+                    resolve_due(value, ready_at=datetime.now(UTC), calendar=_CHECK_CALENDAR)
+                except DueExpressionError as exc:
+                    problems.append(Problem(el.element_id, f"{name}: {exc}" if name != "due" else str(exc)))
         assignee = props.get("assignee")
         if assignee and not assignee.replace(".", "_").isidentifier():
             problems.append(Problem(el.element_id, f"assignee '{assignee}' must name a task-data variable"))

@@ -188,15 +188,22 @@
         })),
       el("p", { class: "banner", id: "launch-banner", role: "status", hidden: true }),
       el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("launch"))));
+    // One key per campaign the user means to launch: a double click or a retry launches it once.
+    let launchKey = window.VG.newKey();
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
+      const submit = form.querySelector("button[type=submit]");
+      if (submit.disabled) return;
+      submit.disabled = true;
       window.VGForms.clearErrors(form);
       const banner = document.getElementById("launch-banner");
       const data = window.VGForms.collect(form);
       data.timetable = {};
       form.querySelectorAll("[data-stage]").forEach((i) => { if (i.value) data.timetable[i.dataset.stage] = i.value; });
       try {
-        const res = await api("POST", "/api/campaigns", { org_unit: document.getElementById(unitId).value, ...data });
+        const res = await api("POST", "/api/campaigns", { org_unit: document.getElementById(unitId).value, ...data },
+          { "Idempotency-Key": launchKey });
+        launchKey = window.VG.newKey();
         banner.hidden = true;
         await follow(res.launch.url, res.campaign.id);
       } catch (err) {
@@ -210,6 +217,7 @@
           }
         }
       }
+      submit.disabled = false;
     });
   }
   async function follow(url, campaignId) {

@@ -38,10 +38,11 @@
     t: (key, vars) => (dict[key] || key).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? vars[k] : m)),
     label: (obj, key) => (locale === "en" && obj["x-" + key + "-en"]) || obj[key] || "",
     csrf: () => document.querySelector('meta[name="csrf-token"]').content,
-    async api(method, url, body) {
+    /** ``headers``: more request headers, e.g. an ``Idempotency-Key`` (``VG.newKey()``). */
+    async api(method, url, body, headers) {
       const res = await fetch(url, {
         method,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": window.VG.csrf() },
+        headers: { "Content-Type": "application/json", "X-CSRFToken": window.VG.csrf(), ...(headers || {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
       });
@@ -62,6 +63,8 @@
       }
       return data;
     },
+    /** A fresh Idempotency-Key: one per thing the user means to create (docs/oversight.md). */
+    newKey: () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`,
     when(iso) {
       if (!iso) return "";
       return new Date(iso).toLocaleString(locale === "en" ? "en-GB" : "zh-CN",

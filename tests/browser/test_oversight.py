@@ -103,3 +103,21 @@ def test_the_administrator_suspends_resumes_withdraws_and_cancels(page_as, api_a
     phone.wait_for_selector("text=重复发起，以新方案为准")
     assert _ok(api_as("admin").call("GET", f"/api/process-instances/{branch}"))["state"] == "cancelled"
     shot(phone, "oversight-cancelled-phone")
+
+
+@pytest.mark.browser
+def test_a_double_click_on_launch_starts_one_campaign(page_as, api_as, shot, fake_clock):
+    page = page_as("admin")
+    page.goto("/dashboard")
+    page.wait_for_selector("#dash-status .empty")
+    page.locator("#launch-box summary").click()
+    page.get_by_label("活动名称").fill("2026年先锋活动")
+    page.get_by_label("活动主题").fill(PLAN["theme"])
+    page.get_by_label("实践载体").fill(PLAN["carrier"])
+    for stage, day in PLAN["timetable"].items():
+        page.fill(f"#f-timetable-{stage}", day)
+    page.get_by_role("button", name="部署").dblclick()
+    page.wait_for_selector("#launch-text:has-text('部署完成')")
+    shot(page, "oversight-double-launch-desktop")
+    campaigns = _ok(api_as("admin").call("GET", "/api/process-instances?process=vanguard_campaign"))
+    assert campaigns["total"] == 1

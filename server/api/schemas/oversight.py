@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -80,9 +80,12 @@ class ParticipantList(Out):
     items: list[Participant]
 
 
+Id = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
 class MigrationRequest(Body):
-    to_version: int | None = Field(None, description="the version to move to (default: the latest)")
-    instances: list[int] | None = Field(None, description="only these (default: all on another version)")
+    to_version: Id | None = Field(None, description="the version to move to (default: the latest)")
+    instances: list[Id] | None = Field(None, max_length=1000, description="only these (default: all)")
     dry_run: bool = Field(True, description="only list what would move and what cannot")
     invalid_status: ClassVar[int] = 422
     invalid_message: ClassVar[str] = "invalid migration request: {fields}"
