@@ -1,4 +1,4 @@
-"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|serve|scheduler``.
+"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|assets|serve|scheduler``.
 
 ``upgrade``, ``repair-candidates`` and ``version`` live in ``server.ops`` (docs/upgrade.md).
 """
@@ -17,6 +17,7 @@ from server.bootstrap import bootstrap
 from server.config import Settings
 from server.database import db
 from server.ops import upgrade as ops
+from server.web import assets
 from server.workflow import scheduler
 
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     repair.add_argument("--dry-run", action="store_true", help="report what would be restored, write nothing")
     sub.add_parser("version", help="this release's version and the database's migration revision")
     sub.add_parser("seed-demo", help="seed the demo organisation into an empty database")
+    sub.add_parser("assets", help="fingerprint and compress the static files ahead of a start (docs/ui.md)")
     serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("VANGUARD_THREADS", "8")))
@@ -48,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("demo organisation seeded")
             else:
                 print("the database is not empty; nothing seeded")
+        return 0
+    if args.command == "assets":
+        manifest = assets.build(settings.static_dist)
+        print(f"{len(manifest)} static files fingerprinted and compressed in {settings.static_dist}")
         return 0
     if args.command == "scheduler":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
