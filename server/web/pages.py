@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
-from flask_login import login_required
+from flask_babel import get_locale
+from flask_login import current_user, login_required
 
-from server.web.designer import _denied, _my_roles
+from server.org.tree import positions_of
+from server.requests import read
+from server.web.designer import ROLE_LABELS, _denied, _my_roles
 from server.web.shell import web_bp
 
 MANAGER_ROLES = {"secretary", "deputy_secretary", "org_admin"}
@@ -63,3 +66,15 @@ def calendar_page() -> Any:
     if CALENDAR_ROLE not in _my_roles():
         return _denied("calendar")
     return render_template("calendar.html", year=request.args.get("year", ""))
+
+
+@web_bp.get("/me")
+@login_required
+def me_page() -> Any:
+    """我的: who I am, my positions, every page I may open, the language, logging out (phones reach
+    everything beyond the four tabs from here)."""
+    pick = 1 if str(get_locale()) == "en" else 0
+    person_id = current_user.person_id
+    positions = read(lambda s: [(p.org_unit.name, ROLE_LABELS.get(p.role, (p.role, p.role))[pick])
+                                for p in positions_of(s, person_id)])
+    return render_template("me.html", positions=positions)
