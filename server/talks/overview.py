@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.org.models import OrgUnit, Person, Position
@@ -27,7 +27,7 @@ def managed_units(session: Session, viewer: Person) -> list[OrgUnit]:
     own = [unit.id for role, unit in mine if role in MANAGE_ROLES and unit.type == "branch"]
     # A committee above the branches (a party committee's secretary) looks after the branches below.
     above = [unit.path for role, unit in mine if role in SUPERIOR_ROLES or unit.type != "branch"]
-    conditions = [OrgUnit.id.in_(own)] if own else []
+    conditions: list[ColumnElement[bool]] = [OrgUnit.id.in_(own)] if own else []
     conditions += [OrgUnit.path.startswith(path) & (OrgUnit.type == "branch") for path in above]
     if not conditions:
         return []
