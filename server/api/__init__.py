@@ -16,6 +16,7 @@ from server.api import (
     notifications,
     openapi,
     schedules,
+    screens,
     session,
     talks,
     tasks,
@@ -23,7 +24,7 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, campaign.bp, talks.bp, openapi.bp)
+         calendar.bp, campaign.bp, screens.bp, talks.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

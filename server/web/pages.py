@@ -50,6 +50,12 @@ def board_page(unit_ref: str | None = None) -> Any:
     return render_template("board.html", unit_ref=unit_ref or "", wall=request.args.get("wall") == "1")
 
 
+@web_bp.get("/wall/<token>")
+def wall_page(token: str) -> Any:
+    """A wall screen without an account: the board behind a revocable link (server/campaign/screens.py)."""
+    return render_template("board.html", unit_ref="", wall=True, token=token)
+
+
 @web_bp.get("/dashboard")
 @login_required
 def dashboard_page() -> Any:
