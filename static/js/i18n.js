@@ -38,10 +38,10 @@
     t: (key, vars) => (dict[key] || key).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? vars[k] : m)),
     label: (obj, key) => (locale === "en" && obj["x-" + key + "-en"]) || obj[key] || "",
     csrf: () => document.querySelector('meta[name="csrf-token"]').content,
-    async api(method, url, body) {
+    async api(method, url, body, extraHeaders) {
       const res = await fetch(url, {
         method,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": window.VG.csrf() },
+        headers: { "Content-Type": "application/json", "X-CSRFToken": window.VG.csrf(), ...(extraHeaders || {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
       });

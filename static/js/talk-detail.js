@@ -91,7 +91,7 @@
   function render(x) {
     const r = x.record;
     const summary = el("textarea", { name: "summary", rows: 2, maxlength: 2000 });
-    body.replaceChildren(
+    body.replaceChildren(...[
       el("header", { class: "page-head" }, el("h1", {}, `${term("kind", x.kind)} · ${personName(x.subject)}`),
         el("span", { class: "badge", id: "talk-state" }, term("state", x.state))),
       el("section", { class: "card" }, pairs([
@@ -108,7 +108,7 @@
       x.actions.close_out ? el("section", { class: "card" }, el("h2", {}, t("close talk")),
         x.problems.some((p) => p.state !== "closed") ? el("p", { class: "meta", id: "close-wait" }, t("close after items")) :
         form("close-talk", [field("summary", t("summary"), summary)], t("close talk button"),
-          () => api("POST", `/api/talks/${x.id}/close-out`, { summary: summary.value }))) : null);
+          () => api("POST", `/api/talks/${x.id}/close-out`, { summary: summary.value }))) : null].flat().filter(Boolean));
     if (window.location.hash) { const target = document.querySelector(window.location.hash); if (target) target.scrollIntoView(); }
   }
   async function load() { render(await api("GET", `/api/talks/${id}`)); }

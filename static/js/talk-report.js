@@ -26,7 +26,7 @@
   function render(r) {
     const f = r.figures;
     const kinds = ["request", "must", "periodic", "topical"];
-    body.replaceChildren(
+    body.replaceChildren(...[
       el("header", { class: "page-head" }, el("h1", {}, `${r.org_unit.name} · ${r.period_label}`),
         el("span", { class: "badge", id: "report-state" }, term("report", r.state))),
       el("p", { class: "meta" }, `${t("due")} ${r.due_on}`),
@@ -45,7 +45,7 @@
           ["overdue", f.problems.overdue]].map(([k, v]) => [t(k), v])),
         table(t("coverage"), [[t("coverage"), t("covered of", f.coverage)],
           [t("uncovered"), f.coverage.uncovered.join("、") || "—"]]),
-        table(t("must by trigger"), Object.entries(f.must_by_trigger).map(([k, v]) => [term("trigger", k), v]))));
+        table(t("must by trigger"), Object.entries(f.must_by_trigger).map(([k, v]) => [term("trigger", k), v])))].flat().filter(Boolean));
   }
   api("GET", `/api/talks/reports/${root.dataset.reportId}`).then(render)
     .catch((err) => { body.replaceChildren(el("p", { class: "banner error", role: "alert" }, `${t("error")}: ${err.message}`)); });

@@ -118,6 +118,7 @@ def test_the_organisation_department_reads_overview_coverage_and_a_report_in_eng
     page.wait_for_selector("#report-state")
     assert page.locator("#report-state").inner_text() == "Draft"
     assert "Periodic talk" in page.locator(".figures").first.inner_text()
+    assert "null" not in page.locator("#report-body").inner_text()
     shot(page, "talks-report-admin-en")
 
 
