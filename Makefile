@@ -90,6 +90,7 @@ migrate: $(VENV_STAMP)
 	$(PY) -m server upgrade
 
 run: $(VENV_STAMP) $(VENDOR_STAMP) migrate
+	$(PY) -m server assets
 	VANGUARD_DEMO=1 PORT=$(PORT) $(PY) -m server serve
 
 seed-demo: $(VENV_STAMP) migrate
@@ -108,6 +109,7 @@ scale-out: $(VENV_STAMP) $(VENDOR_STAMP) services migrate
 test: $(VENV_STAMP) $(VENDOR_STAMP) browser services
 	@status=0; \
 	set -a; source $(SERVICES_ENV); set +a; \
+	$(PY) -m server assets; \
 	echo "== pytest $(PYTEST_ARGS)"; \
 	$(PY) -m pytest $(PYTEST_ARGS) -q || { echo "FAILED: pytest"; status=1; }; \
 	echo "== ruff check $(LINT_PATHS)"; \
@@ -136,7 +138,7 @@ bench: $(VENV_STAMP) services
 # --- Cleaning ----------------------------------------------------------------
 
 clean:
-	rm -rf static/vendor .make-* .pytest_cache .mypy_cache .ruff_cache test-artifacts *.egg-info
+	rm -rf static/vendor static-dist .make-* .pytest_cache .mypy_cache .ruff_cache test-artifacts *.egg-info
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 	  -type d -name __pycache__ -exec rm -rf {} +
 

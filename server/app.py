@@ -19,7 +19,7 @@ from server.config import ROOT, Settings
 from server.extensions import babel, csrf, login_manager
 from server.ops import upgrade as ops_upgrade
 from server.startup import on_start, start_background
-from server.web import web_bp
+from server.web import assets, web_bp
 
 log = logging.getLogger("vanguard")
 
@@ -83,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(login_manager)
     api.register(app)
     app.register_blueprint(web_bp)
+    assets.install(app, settings.static_dist)
     ops_upgrade.register(app)
 
     @app.teardown_appcontext

@@ -1,4 +1,4 @@
-"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|serve|scheduler|clock``.
+"""Command line: ``python -m server upgrade|repair-candidates|version|seed-demo|assets|serve|scheduler|clock``.
 
 ``upgrade``, ``repair-candidates`` and ``version`` live in ``server.ops`` (docs/upgrade.md).
 """
@@ -19,6 +19,7 @@ from server.database import db
 from server.errors import DomainError
 from server.ops import clock_control
 from server.ops import upgrade as ops
+from server.web import assets
 from server.workflow import scheduler
 
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     repair.add_argument("--dry-run", action="store_true", help="report what would be restored, write nothing")
     sub.add_parser("version", help="this release's version and the database's migration revision")
     sub.add_parser("seed-demo", help="seed the demo organisation into an empty database")
+    sub.add_parser("assets", help="fingerprint and compress the static files ahead of a start (docs/ui.md)")
     serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("VANGUARD_THREADS", "8")))
@@ -56,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "clock":
         return _clock(settings, args.action, args.value)
+    if args.command == "assets":
+        manifest = assets.build(settings.static_dist)
+        print(f"{len(manifest)} static files fingerprinted and compressed in {settings.static_dist}")
+        return 0
     if args.command == "scheduler":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         settings.scheduler = "off"

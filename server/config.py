@@ -8,6 +8,7 @@
 | ``VANGUARD_DEMO`` | ``1``: seed the demo organisation into an empty database at start | off (on in ``make run``) |
 | ``VANGUARD_WORKFLOWS_DIR`` | folder of BPMN/DMN files deployed at start, with ``forms/`` | ``workflows/`` of the checkout |
 | ``VANGUARD_INSTANCE_DIR`` | folder for the SQLite file, the secret key and uploads | ``instance/`` of the checkout |
+| ``VANGUARD_STATIC_DIST`` | folder of the fingerprinted, compressed static files (``server/web/assets.py``) | ``static-dist/`` of the checkout |
 | ``VANGUARD_TIMEZONE`` | time zone in which working days and due dates are counted | ``Asia/Shanghai`` |
 | ``VANGUARD_SCHEDULER`` | ``embedded``: a thread in the web process fires timers; ``off``: a separate worker does | ``embedded`` |
 | ``VANGUARD_BROKER_URL`` | Celery broker for scale-out mode | ``redis://127.0.0.1:6379/0`` |
@@ -60,6 +61,7 @@ class Settings:
     demo: bool = False
     workflows_dir: Path = ROOT / "workflows"
     instance_dir: Path = ROOT / "instance"
+    static_dist: Path = ROOT / "static-dist"
     timezone: str = "Asia/Shanghai"
     scheduler: str = "embedded"
     broker_url: str = "redis://127.0.0.1:6379/0"
@@ -81,6 +83,7 @@ class Settings:
             demo=_flag(env.get("VANGUARD_DEMO")),
             workflows_dir=Path(env.get("VANGUARD_WORKFLOWS_DIR", ROOT / "workflows")),
             instance_dir=instance_dir,
+            static_dist=Path(env.get("VANGUARD_STATIC_DIST", ROOT / "static-dist")),
             timezone=env.get("VANGUARD_TIMEZONE", "Asia/Shanghai"),
             scheduler=env.get("VANGUARD_SCHEDULER", "embedded"),
             broker_url=env.get("VANGUARD_BROKER_URL", "redis://127.0.0.1:6379/0"),

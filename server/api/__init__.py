@@ -18,6 +18,7 @@ from server.api import (
     openapi,
     oversight,
     schedules,
+    screens,
     session,
     talks,
     tasks,
@@ -25,7 +26,7 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, clock.bp, campaign.bp, talks.bp, oversight.bp, openapi.bp)
+         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

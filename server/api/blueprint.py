@@ -32,7 +32,7 @@ STATUS = {
     Conflict: 409,
     Invalid: 422,
 }
-PUBLIC = {("POST", "api.session.create_session"), ("GET", "api.meta.openapi")}
+PUBLIC = {("POST", "api.session.create_session"), ("GET", "api.meta.openapi"), ("GET", "api.screens.wall_board")}
 
 
 class IdConverter(IntegerConverter):

@@ -16,6 +16,7 @@ from server.api.schemas.common import Anything, Binary
 from server.api.schemas.talks import (
     CloseOut,
     FollowUp,
+    OverviewQuery,
     PeriodQuery,
     ProblemClose,
     ProblemQuery,
@@ -36,6 +37,7 @@ from server.org.tree import active_position_filter, unit_by_ref
 from server.requests import me, read, write
 from server.talks import coverage as talk_cov
 from server.talks import documents as talk_documents
+from server.talks import overview as talk_overview
 from server.talks import permissions as talk_permissions
 from server.talks import problems as talk_problems
 from server.talks import records as talk_records
@@ -206,6 +208,13 @@ def talk_coverage(query: PeriodQuery) -> Any:
         return talk_cov.coverage(session, unit, talk_cov.period(query.period or None))
 
     return jsonify(read(run))
+
+
+@bp.get("/talks/overview")
+@declare(query=OverviewQuery, ok=Anything, tags=TAGS)
+def talk_overview_of_units(query: OverviewQuery) -> Any:
+    """The talk work of every branch I look after in a half year: coverage, talks, open problems, report"""
+    return jsonify(read(lambda s: talk_overview.overview(s, me(s), query.period or None)))
 
 
 @bp.get("/talks/ledger.xlsx")

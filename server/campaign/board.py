@@ -266,6 +266,11 @@ def _stage_labels(session: Session) -> list[dict[str, str]]:
 
 def board(session: Session, person: Person, unit: OrgUnit, campaign_id: int | None) -> dict[str, Any]:
     check_may_view_unit(session, person, unit)
+    return public_board(session, unit, campaign_id)
+
+
+def public_board(session: Session, unit: OrgUnit, campaign_id: int | None) -> dict[str, Any]:
+    """What a unit publishes (for its readers, and for a wall screen without an account)."""
     if campaign_id is None:
         campaign_id = default_campaign_id(session, unit)
     result: dict[str, Any] = {

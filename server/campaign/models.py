@@ -314,3 +314,23 @@ class SelectionFeedback(Base):
     investigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class BoardScreen(Base):
+    """A wall screen in a party activity room: a secret link to one unit's public board that works
+    without an account (issue 17.10). Only the SHA-256 of the token is kept; revoking ends it."""
+
+    __tablename__ = "board_screen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    created_by: Mapped[Person] = relationship(foreign_keys=[created_by_id])

@@ -10,15 +10,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from inbox.models import OPEN, Task
 from server.org.models import OrgUnit, Person
-from server.org.tree import unit_dict
+from server.org.tree import holds_any, unit_dict
 from server.talks.models import Talk, TalkBreach, TalkProblem
 from server.talks.permissions import (
+    is_secretary,
     read_confidential,
     require_manage,
     viewable,
 )
 from server.talks.terms import (
     FOLLOW_UP_RESULTS,
+    FOLLOW_UP_ROLES,
     KIND_LABELS,
     STATE_LABELS,
     TRIGGERS,
@@ -63,9 +65,16 @@ def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
         select(Task).where(Task.instance_id == talk.instance_id, Task.state == OPEN).order_by(Task.id)
     ).all()
     on = today()
+    secretary = is_secretary(session, viewer, talk.org_unit)
     return {
         "id": talk.id,
         "instance_id": talk.instance_id,
+        "actions": {
+            "follow_up": viewer.id == talk.talker_id or holds_any(
+                session, viewer.id, [(talk.org_unit_id, role) for role in FOLLOW_UP_ROLES]),
+            "close_problems": secretary,
+            "close_out": secretary and any(t.element_id == "CloseOut" for t in tasks),
+        },
         "kind": talk.kind,
         "kind_label": KIND_LABELS.get(talk.kind),
         "trigger": talk.trigger,

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
-from flask_login import login_required
+from flask_babel import get_locale
+from flask_login import current_user, login_required
 
-from server.web.designer import _denied, _my_roles
+from server.org.tree import positions_of
+from server.requests import read
+from server.web.designer import ROLE_LABELS, _denied, _my_roles
 from server.web.shell import web_bp
 
 MANAGER_ROLES = {"secretary", "deputy_secretary", "org_admin"}
@@ -47,6 +50,12 @@ def board_page(unit_ref: str | None = None) -> Any:
     return render_template("board.html", unit_ref=unit_ref or "", wall=request.args.get("wall") == "1")
 
 
+@web_bp.get("/wall/<token>")
+def wall_page(token: str) -> Any:
+    """A wall screen without an account: the board behind a revocable link (server/campaign/screens.py)."""
+    return render_template("board.html", unit_ref="", wall=True, token=token)
+
+
 @web_bp.get("/dashboard")
 @login_required
 def dashboard_page() -> Any:
@@ -63,3 +72,15 @@ def calendar_page() -> Any:
     if CALENDAR_ROLE not in _my_roles():
         return _denied("calendar")
     return render_template("calendar.html", year=request.args.get("year", ""))
+
+
+@web_bp.get("/me")
+@login_required
+def me_page() -> Any:
+    """我的: who I am, my positions, every page I may open, the language, logging out (phones reach
+    everything beyond the four tabs from here)."""
+    pick = 1 if str(get_locale()) == "en" else 0
+    person_id = current_user.person_id
+    positions = read(lambda s: [(p.org_unit.name, ROLE_LABELS.get(p.role, (p.role, p.role))[pick])
+                                for p in positions_of(s, person_id)])
+    return render_template("me.html", positions=positions)

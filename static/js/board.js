@@ -10,6 +10,7 @@
     "objection sent": "异议已提交，组织将核实处理", "excellent members": "优秀党员", "raters": "参评人数",
     "member": "党员", "overall": "综合等次", "achievements": "成绩", "problems": "问题", "direction": "努力方向",
     "candidates": "候选人", theme: "主题", carrier: "载体", quarter: "季度",
+    "screen revoked": "此大屏链接已停用，请联系支部书记重新生成",
   }, {
     "board pledges": "Pledges (approved)", "board review": "Leader review", "board appraisal": "Appraisal results",
     "board commendations": "Commendations", "board notice": "Public notice", "board none": "Nothing on the board yet",
@@ -18,11 +19,13 @@
     "excellent members": "Excellent members", raters: "Raters", member: "Member", overall: "Overall",
     achievements: "Achievements", problems: "Problems", direction: "Direction", candidates: "Candidates",
     theme: "Theme", carrier: "Carrier", quarter: "Quarter",
+    "screen revoked": "This wall screen link was revoked; ask the branch secretary for a new one",
   });
   const root = document.getElementById("board");
   const body = document.getElementById("board-body");
   const unitSel = document.getElementById("board-unit");
   const wall = root.dataset.wall === "1";
+  const token = root.dataset.token;
   const section = (title, ...children) => el("section", { class: "card board-part" }, el("h2", {}, title), ...children);
 
   function objectionForm(sel, candidate) {
@@ -92,12 +95,21 @@
     body.replaceChildren(...parts);
   }
   async function load() {
+    if (token) {
+      try { render(await api("GET", `/api/wall/${encodeURIComponent(token)}/board`)); }
+      catch (err) {
+        body.replaceChildren(el("p", { class: "banner error", role: "alert" }, err.status === 404 ? t("screen revoked") : `${t("error")}: ${err.message}`));
+      }
+      return;
+    }
     const ref = unitSel.value || root.dataset.unit;
     try { render(await api("GET", `/api/org-units/${encodeURIComponent(ref)}/board`)); }
     catch (err) { body.replaceChildren(el("p", { class: "banner error", role: "alert" }, `${t("error")}: ${err.message}`)); }
     document.getElementById("wall-link").href = `/board/${encodeURIComponent(ref)}?wall=1`;
+    document.dispatchEvent(new CustomEvent("vg:board-unit", { detail: ref }));
   }
   async function init() {
+    if (token) return load();
     const meInfo = await api("GET", "/api/me");
     const seen = new Map();
     for (const p of meInfo.positions) seen.set(p.org_unit.id, p.org_unit);
@@ -109,7 +121,7 @@
     }
     await load();
   }
-  unitSel.addEventListener("change", () => {
+  if (unitSel) unitSel.addEventListener("change", () => {
     window.history.replaceState(null, "", `/board/${encodeURIComponent(unitSel.value)}${wall ? "?wall=1" : ""}`);
     load();
   });

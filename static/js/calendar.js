@@ -35,7 +35,8 @@
     for (let d = 1; d <= days; d++) {
       const day = iso(year, m, d);
       const x = info(day);
-      const label = `${day} ${t("kind_" + x.kind)}${x.name ? " " + x.name : ""}${x.overridden ? " " + t("overridden") : ""}`;
+      // The accessible name starts with the visible day number (WCAG 2.5.3, label in name).
+      const label = `${d} (${day}) ${t("kind_" + x.kind)}${x.name ? " " + x.name : ""}${x.overridden ? " " + t("overridden") : ""}`;
       cells.push(el("button", { type: "button", class: `day ${x.kind}${x.overridden ? " overridden" : ""}${day === selected ? " selected" : ""}`,
         "data-day": day, title: label, "aria-label": label, "aria-pressed": String(day === selected),
         onclick: () => pick(day), onkeydown: (e) => move(e, day) }, String(d)));

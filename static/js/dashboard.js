@@ -10,7 +10,9 @@
     "pledge": "承诺", "no pledge": "尚未承诺", "open tasks of": "待办", "member detail": "{name} 的情况",
     "launch": "部署", "launching": "已创建 {created} / {total} 个支部流程（{percent}%）", "launched": "部署完成",
     "launch failed": "部署失败", "instance": "流程实例", "close": "关闭", "timetable": "各阶段截止日期",
-    "board pledges": "公示栏", "board appraisal": "测评结果",
+    "board pledges": "公示栏", "board appraisal": "测评结果", "chart counts": "各单位承诺与测评进度", "chart stages": "支部所处阶段",
+    "confirm launch": "确认部署", "launch scope": "将在“{unit}”及其下属全部党支部部署“{title}”，每个支部各建一个流程。部署后不能撤回。",
+    cancel: "取消",
   }, {
     unit: "Unit", branches: "Branches", members: "Members", pledged: "Pledged", approved: "Approved", fulfilled: "Fulfilled",
     rated: "Fulfilment rated", appraised: "Appraised", overdue_pledges: "Overdue pledges", overdue_tasks: "Overdue tasks",
@@ -18,7 +20,10 @@
     pledge: "Pledge", "no pledge": "No pledge yet", "open tasks of": "Open tasks", "member detail": "{name}",
     launch: "Launch", launching: "{created} of {total} branch runs created ({percent}%)", launched: "Launched",
     "launch failed": "Launch failed", instance: "Process instance", close: "Close", timetable: "Stage deadlines",
-    "board pledges": "Public board", "board appraisal": "Appraisal",
+    "board pledges": "Public board", "board appraisal": "Appraisal", "chart counts": "Pledges and appraisal by unit",
+    "chart stages": "Branches by stage", "confirm launch": "Launch now",
+    "launch scope": "“{title}” will be launched in {unit} and every branch below it: one process per branch. This cannot be undone.",
+    cancel: "Cancel",
   });
   const COLS = ["members", "pledged", "approved", "fulfilled", "appraised", "overdue_pledges", "overdue_tasks"];
   const root = document.getElementById("dashboard");
@@ -49,11 +54,13 @@
     if (counts) {
       counts.setOption({
         textStyle: { fontFamily: "Noto Sans CJK SC, WenQuanYi Zen Hei, sans-serif" },
-        tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 40, right: 10, top: 40, bottom: 30, containLabel: true },
+        title: { text: t("chart counts"), left: 8, top: 4, textStyle: { fontSize: 15 } },
+        tooltip: { trigger: "axis" }, legend: { top: 30, type: "scroll" }, grid: { left: 10, right: 10, top: 64, bottom: 10, containLabel: true },
         xAxis: { type: "category", data: shown.map((u) => u.unit.name) }, yAxis: { type: "value", minInterval: 1 },
         series: ["members", "pledged", "approved", "fulfilled", "appraised"].map((k) => ({
           name: t(k), type: "bar", data: shown.map((u) => u[k]) })),
       }, true);
+      if (!performance.getEntriesByName("vg:first-chart").length) performance.mark("vg:first-chart");
       counts.off("click");
       counts.on("click", (p) => { const u = shown[p.dataIndex]; if (u && u !== top) go(u.unit.code); });
     }
@@ -61,8 +68,9 @@
     if (stages) {
       stages.setOption({
         textStyle: { fontFamily: "Noto Sans CJK SC, WenQuanYi Zen Hei, sans-serif" },
-        tooltip: { trigger: "item" }, legend: { bottom: 0 },
-        series: [{ type: "pie", radius: ["35%", "65%"], label: { formatter: "{b}: {c}" },
+        title: { text: t("chart stages"), left: 8, top: 4, textStyle: { fontSize: 15 } },
+        tooltip: { trigger: "item" }, legend: { bottom: 0, type: "scroll" },
+        series: [{ type: "pie", radius: ["30%", "55%"], center: ["50%", "52%"], label: { formatter: "{b}\n{c}" },
           data: Object.entries(top.stages).map(([code, n]) => ({ name: labels[code] || code, value: n })) }],
       }, true);
     }
@@ -76,8 +84,8 @@
           u.depth === 0 && !u.run ? u.unit.name
             : el("a", { href: `?unit=${encodeURIComponent(u.unit.code)}&campaign=${progress.campaign.id}`, "aria-label": t("drill", { name: u.unit.name }),
               onclick: (e) => { e.preventDefault(); go(u.unit.code); } }, u.unit.name)),
-        el("td", {}, stageText(u, labels)), el("td", {}, String(u.branches)),
-        ...COLS.map((k) => el("td", { class: k.startsWith("overdue") && u[k] ? "overdue" : "" }, String(u[k])))))));
+        el("td", { "data-label": t("stage") }, stageText(u, labels)), el("td", { "data-label": t("branches") }, String(u.branches)),
+        ...COLS.map((k) => el("td", { "data-label": t(k), class: k.startsWith("overdue") && u[k] ? "overdue" : "" }, String(u[k])))))));
     document.getElementById("dash-export").href =
       `/api/org-units/${encodeURIComponent(progress.unit.code)}/campaign-progress.xlsx?campaign=${progress.campaign.id}`;
   }
@@ -188,25 +196,30 @@
         })),
       el("p", { class: "banner", id: "launch-banner", role: "status", hidden: true }),
       el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("launch"))));
-    // One key per campaign the user means to launch: a double click or a retry launches it once.
-    let launchKey = window.VG.newKey();
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const submit = form.querySelector("button[type=submit]");
-      if (submit.disabled) return;
-      submit.disabled = true;
       window.VGForms.clearErrors(form);
       const banner = document.getElementById("launch-banner");
       const data = window.VGForms.collect(form);
       data.timetable = {};
       form.querySelectorAll("[data-stage]").forEach((i) => { if (i.value) data.timetable[i.dataset.stage] = i.value; });
+      const button = form.querySelector("button[type=submit]");
+      const unitSel = document.getElementById(unitId);
+      if (button.disabled || !(await confirmLaunch(unitSel.selectedOptions[0].textContent, data.title || data.theme || ""))) return;
+      button.disabled = true;
+      // One key per launch attempt: a double click, a retry after a lost answer, a second tab
+      // sending the same form all name the same launch, and the server starts it once.
+      // crypto.randomUUID exists in secure contexts only (not on http://<LAN address>): VG.newKey then.
+      const key = form.dataset.idempotencyKey
+        || (form.dataset.idempotencyKey = window.crypto.randomUUID ? window.crypto.randomUUID() : window.VG.newKey());
       try {
-        const res = await api("POST", "/api/campaigns", { org_unit: document.getElementById(unitId).value, ...data },
-          { "Idempotency-Key": launchKey });
-        launchKey = window.VG.newKey();
+        const res = await api("POST", "/api/campaigns", { org_unit: unitSel.value, ...data }, { "Idempotency-Key": key });
         banner.hidden = true;
         await follow(res.launch.url, res.campaign.id);
+        delete form.dataset.idempotencyKey;
       } catch (err) {
+        button.disabled = false;
+        if (err.status === 422) delete form.dataset.idempotencyKey;
         banner.hidden = false; banner.className = "banner error";
         banner.textContent = err.status === 422 ? t("fix the fields") : `${t("error")}: ${err.message}`;
         for (const d of (err.body && err.body.details) || []) {
@@ -217,8 +230,13 @@
           }
         }
       }
-      submit.disabled = false;
     });
+  }
+  function confirmLaunch(unit, title) {
+    const dialog = document.getElementById("launch-confirm");
+    dialog.querySelector("#launch-scope").textContent = t("launch scope", { unit, title });
+    dialog.showModal();
+    return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "launch"), { once: true }));
   }
   async function follow(url, campaignId) {
     const box = document.getElementById("launch-progress");

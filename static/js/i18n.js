@@ -38,11 +38,10 @@
     t: (key, vars) => (dict[key] || key).replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? vars[k] : m)),
     label: (obj, key) => (locale === "en" && obj["x-" + key + "-en"]) || obj[key] || "",
     csrf: () => document.querySelector('meta[name="csrf-token"]').content,
-    /** ``headers``: more request headers, e.g. an ``Idempotency-Key`` (``VG.newKey()``). */
-    async api(method, url, body, headers) {
+    async api(method, url, body, extraHeaders) {
       const res = await fetch(url, {
         method,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": window.VG.csrf(), ...(headers || {}) },
+        headers: { "Content-Type": "application/json", "X-CSRFToken": window.VG.csrf(), ...(extraHeaders || {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
       });
@@ -63,7 +62,7 @@
       }
       return data;
     },
-    /** A fresh Idempotency-Key: one per thing the user means to create (docs/oversight.md). */
+    /** A fresh Idempotency-Key where ``crypto.randomUUID`` is missing (pages served over plain http). */
     newKey: () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`,
     when(iso) {
       if (!iso) return "";

@@ -117,6 +117,7 @@ def test_a_double_click_on_launch_starts_one_campaign(page_as, api_as, shot, fak
     for stage, day in PLAN["timetable"].items():
         page.fill(f"#f-timetable-{stage}", day)
     page.get_by_role("button", name="部署").dblclick()
+    page.locator("#launch-confirm").get_by_role("button", name="确认部署").dblclick()
     page.wait_for_selector("#launch-text:has-text('部署完成')")
     shot(page, "oversight-double-launch-desktop")
     campaigns = _ok(api_as("admin").call("GET", "/api/process-instances?process=vanguard_campaign"))

@@ -158,8 +158,18 @@ def test_dashboard_launch_drill_down_and_export(page_as, api_as, shot, fake_cloc
     page.get_by_label("实践载体").fill("亮身份、作承诺")
     for stage, day in TIMETABLE.items():
         page.fill(f"#f-timetable-{stage}", day)
-    page.get_by_role("button", name="部署").click()
+    # A double click asks once, states the scope, and launches one campaign with an Idempotency-Key.
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" and r.url.endswith("/api/campaigns") else None)
+    page.get_by_role("button", name="部署", exact=True).dblclick()
+    dialog = page.locator("#launch-confirm")
+    dialog.wait_for(state="visible")
+    assert "示范区委" in dialog.inner_text() and "2026年先锋活动" in dialog.inner_text()
+    shot(page, "ui-dashboard-launch-confirm-admin")
+    dialog.get_by_role("button", name="确认部署").dblclick()
     page.wait_for_function("document.getElementById('launch-bar').value === 100")
+    assert len(posts) == 1 and posts[0].headers.get("idempotency-key")
+    assert len(_ok(api_as("admin").call("GET", "/api/process-instances?process=vanguard_campaign"))["items"]) == 1
     page.wait_for_selector("#launch-text:has-text('部署完成')")
     page.locator("#dash-table tbody tr").nth(5).wait_for()
     names = page.locator("#dash-table tbody th").all_inner_texts()

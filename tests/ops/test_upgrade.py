@@ -363,8 +363,9 @@ def test_the_issue_replayed_keeps_every_candidate(issue_21_database: Path, tmp_p
     backup = Path(next(line for line in lines if "backup:" in line).split("backup: ", 1)[1])
     assert backup.parent == instance and backup.name.startswith("vanguard.db.backup-0002+0003+0004+0005-")
     assert "  schema before: 0002 0003 0004 0005" in lines
-    assert any(line.startswith("  schema after:  0002 0003 0004 0005 0006 0007 0010 (applied 0006, 0007, 0010)")
-               for line in lines)
+    heads = sorted(head_revisions())
+    applied = ", ".join(h for h in heads if h > "0005")
+    assert any(line.startswith(f"  schema after:  {' '.join(heads)} (applied {applied})") for line in lines), lines
     after = facts.read(url)
     assert after.candidates == 31
     assert {i: (t.seen_as, t.offered_to) for i, t in after.open_tasks.items()} == {
@@ -383,7 +384,10 @@ def test_repair_gives_back_the_candidates_the_released_0007_deleted(
     old_upgrade(release_tree("63ede00"), url, instance)  # 0.1.3's own upgrade: foreign keys on
     broken = facts.read(url)
     assert broken.candidates == 0 and all(not t.claimable_by for t in broken.open_tasks.values())
-    upgrade(url)  # the migrations released after 0.1.3, without the repair: the repair needs the newest schema
+    # Migrations newer than 0.1.3's (tables of later releases) first: the repair runs on this
+    # release's schema only; they touch no task and no candidate.
+    upgrade(url)
+    at_head = "+".join(sorted(head_revisions()))
 
     dry = cli("repair-candidates", "--dry-run", url=url, instance=instance)
     assert dry.returncode == 0, dry.stderr
@@ -392,7 +396,7 @@ def test_repair_gives_back_the_candidates_the_released_0007_deleted(
     done = cli("upgrade", url=url, instance=instance)
     assert done.returncode == 0, done.stderr
     assert "restored 6 candidates of 5 tasks" in done.stdout
-    assert "  backup: " + str(instance / "vanguard.db.backup-0002+0003+0004+0005+0006+0007+0010-") in done.stdout
+    assert "  backup: " + str(instance / f"vanguard.db.backup-{at_head}-") in done.stdout
     for line in ("talk_request: 1 task, 1 candidate", "vanguard_campaign: 1 task, 2 candidates",
                  "vanguard_campaign_branch: 3 tasks, 3 candidates"):
         assert line in done.stdout

@@ -41,6 +41,10 @@ class PeriodQuery(UnitQuery):
     period: str | None = PERIOD
 
 
+class OverviewQuery(Query):
+    period: str | None = PERIOD
+
+
 class ReportQuery(Query):
     org_unit: str | None = UNIT
     period: str | None = PERIOD
@@ -81,6 +85,7 @@ class Talk(Out):
     problems: list[TalkProblem]
     state: str
     open_tasks: list[dict[str, Any]]
+    actions: dict[str, bool] = Field(description="what the reader may do: follow_up, close_problems, close_out")
 
 
 class TalkList(Out):
