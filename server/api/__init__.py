@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from server.api import (
+    accounts,
     calendar,
     campaign,
     definitions,
@@ -23,7 +24,7 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, campaign.bp, talks.bp, openapi.bp)
+         calendar.bp, campaign.bp, talks.bp, accounts.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 
