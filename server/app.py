@@ -19,7 +19,7 @@ from server.auth import init_login, too_many
 from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
 from server.extensions import babel, csrf, limiter, login_manager
-from server.hardening import StrictJSONProvider, security_headers
+from server.hardening import StrictJSONProvider, StrictRequest, security_headers
 from server.ops import upgrade as ops_upgrade
 from server.startup import on_start, start_background
 from server.web import web_bp
@@ -68,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

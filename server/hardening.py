@@ -21,8 +21,9 @@ import json
 import math
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 
 MAX_DEPTH = 32
 """Objects and arrays inside each other; our forms use four or five."""
@@ -110,6 +111,13 @@ class StrictJSONProvider(DefaultJSONProvider):
             raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
         check_value(value)
         return value
+
+
+class StrictRequest(Request):
+    """A request whose JSON errors say what is wrong (Flask says so only in debug mode)."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        raise BadRequest(f"Failed to decode JSON object: {e}" if e is not None else None)
 
 
 def security_headers(app: Flask, *, tls: bool) -> None:

@@ -128,6 +128,7 @@ def _http_error(exc: HTTPException) -> Any:
 
 
 api_bp.register_error_handler(HTTPException, _http_error)
+api_bp.register_error_handler(RequestEntityTooLarge, _http_error)  # before the pages' own 413
 
 
 @api_bp.app_errorhandler(404)

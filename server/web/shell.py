@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import validate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError
 
 from server.accounts import service as accounts
@@ -29,11 +30,14 @@ def local_target(value: str | None) -> str | None:
     (``/%09/evil`` in a query), ``/<backslash>evil`` and two backslashes lead off the site just as
     ``//evil`` and ``https:evil`` do: any control character, space or backslash disqualifies it.
     """
-    if not value or len(value) > 2000 or any(ch <= " " or ch in "\\\x7f" for ch in value):
+    if not value or len(value) > 2000:
         return None
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
-        return None
+    for form in (value, unquote(value)):  # percent-encoded tricks too, whatever a browser decodes
+        if any(ch <= " " or ch in "\\\x7f" for ch in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc or not form.startswith("/") or form.startswith("//"):
+            return None
     return value
 
 
@@ -86,6 +90,14 @@ def _password_first() -> Any:
             and request.endpoint not in PASSWORD_CHANGE_ONLY:
         return redirect(url_for("web.password_page"))
     return None
+
+
+@web_bp.app_errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge) -> Any:
+    """A page, not werkzeug's English text (the API answers JSON: ``server.api.blueprint``)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return render_template("error.html", title=_("Too large"),
+                           message=_("What you sent is larger than the %(mb)s MB this server accepts.", mb=limit)), 413
 
 
 @web_bp.get("/")
