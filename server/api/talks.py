@@ -145,6 +145,9 @@ def talk_record_docx(talk_id: int) -> Any:
     """The record as the annex-5 form 党员谈心谈话记录表 (DOCX)"""
     def run(session: Session) -> bytes:
         person, talk = _visible_talk(session, talk_id)
+        if not talk_permissions.may_read_record(session, person, talk):
+            raise Forbidden("the record is read by the participants, the branch secretary and deputy and the "
+                            "organisation department above")
         return talk_documents.record_docx(session, person, talk)
 
     return _download(read(run), DOCX, f"谈心谈话记录表-{talk_id}.docx")
@@ -217,7 +220,7 @@ def talk_ledger(query: PeriodQuery) -> Any:
     def run(session: Session) -> tuple[bytes, str]:
         unit = _unit_arg(session, query.org_unit)
         assert unit is not None
-        talk_permissions.require_manage(session, me(session), unit)
+        talk_permissions.require_unit_records(session, me(session), unit)
         half = talk_cov.period(code) if code else None
         return talk_documents.ledger_xlsx(session, unit, half), unit.name
 
