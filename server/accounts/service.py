@@ -94,9 +94,9 @@ def _not_myself(admin: Person, username: str, what: str) -> None:
 def reset_password(session: Session, admin: Person, username: str, reason: str | None) -> dict[str, Any]:
     """A temporary password, shown once to the administrator; the person must choose a new one
     at her next login, and every session she has ends now."""
-    why = _reason(reason)
     _not_myself(admin, username, "reset the password of (change it instead)")
     person = managed_person(session, admin, username)
+    why = _reason(reason)
     temporary = passwords.temporary()
     person.password_hash = passwords.hash_password(temporary)
     person.must_change_password = True
@@ -108,9 +108,9 @@ def reset_password(session: Session, admin: Person, username: str, reason: str |
 
 def lock(session: Session, admin: Person, username: str, reason: str | None) -> dict[str, Any]:
     """The person can no longer log in; every session she has ends now."""
-    why = _reason(reason)
     _not_myself(admin, username, "lock")
     person = managed_person(session, admin, username)
+    why = _reason(reason)
     if person.locked_at is None:
         person.locked_at = clock.now()
         sessions.new_key(person)
@@ -119,8 +119,8 @@ def lock(session: Session, admin: Person, username: str, reason: str | None) -> 
 
 
 def unlock(session: Session, admin: Person, username: str, reason: str | None) -> dict[str, Any]:
-    why = _reason(reason)
     person = managed_person(session, admin, username)
+    why = _reason(reason)
     if person.locked_at is not None:
         person.locked_at = None
         audit.record(session, "account.unlocked", actor=admin, person=person.username, reason=why)
@@ -129,8 +129,8 @@ def unlock(session: Session, admin: Person, username: str, reason: str | None) -
 
 def log_out_everywhere(session: Session, admin: Person, username: str, reason: str | None) -> dict[str, Any]:
     """Every session of the person ends now (a lost phone, a shared computer)."""
-    why = _reason(reason)
     person = managed_person(session, admin, username)
+    why = _reason(reason)
     sessions.new_key(person)
     audit.record(session, "account.logged_out_everywhere", actor=admin, person=person.username, reason=why)
     return {"username": person.username, "sessions_ended": True}
