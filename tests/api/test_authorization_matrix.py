@@ -68,8 +68,8 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/tasks/bulk-complete"): lambda r: ("/api/tasks/bulk-complete",
                                                      {"items": [{"task_id": r["task"], "data": {}}]}),
     ("GET", "/api/process-instances"): _p("/api/process-instances"),
-    ("POST", "/api/process-instances"): _p("/api/process-instances",
-                                           {"process_key": "activity_report", "org_unit": "{unit}", "data": {"no such key!": 1}}),
+    ("POST", "/api/process-instances"): _p("/api/process-instances", {
+        "process_key": "activity_report", "org_unit": "{unit}", "data": {"no such key!": 1}}),
     ("GET", "/api/process-instances/<int:instance_id>"): _p("/api/process-instances/{instance}"),
     ("GET", "/api/process-instances/<int:instance_id>/comments"): _p("/api/process-instances/{instance}/comments"),
     ("POST", "/api/process-instances/<int:instance_id>/comments"): _p("/api/process-instances/{instance}/comments",
@@ -166,7 +166,8 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
         talk = request_talk(clients[member])
         answer(clients[contact], talk["id"], talker=secretary, when="2026-10-12T15:00:00+08:00")
         fake_clock.now = local(2026, 10, 13, 10)
-        recorded = record(clients[secretary], talk["id"], "2026-10-12", problems=[problem("问题", member, "2026-12-30")])
+        recorded = record(clients[secretary], talk["id"], "2026-10-12",
+                          problems=[problem("问题", member, "2026-12-30")])
         assert recorded
         shown = clients[secretary].get(f"/api/talks/{talk['id']}").get_json()
         res[scope].update(talk=talk["id"], problem=shown["problems"][0]["id"])
