@@ -81,9 +81,8 @@ def _credentials_username() -> str:
 
 
 def account_key() -> str:
-    """The account a login attempt names (empty: no per-account limit for this request)."""
-    name = _credentials_username()
-    return f"account:{name}" if name else ""
+    """The account a login attempt names (attempts naming none are counted together)."""
+    return f"account:{_credentials_username()}"
 
 
 def address_key() -> str:

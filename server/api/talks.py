@@ -198,7 +198,7 @@ def close_problem(problem_id: int, json: ProblemClose) -> Any:
 
 
 @bp.get("/talks/coverage")
-@declare(query=PeriodQuery, ok=Anything, errors=(403,), tags=TAGS)
+@declare(query=PeriodQuery, ok=Anything, errors=(403, 422), tags=TAGS)
 def talk_coverage(query: PeriodQuery) -> Any:
     """Half-year coverage: members the secretary has and has not talked with"""
 
@@ -212,7 +212,7 @@ def talk_coverage(query: PeriodQuery) -> Any:
 
 
 @bp.get("/talks/ledger.xlsx")
-@declare(query=PeriodQuery, ok=Binary, errors=(403,), ok_media=XLSX, tags=TAGS)
+@declare(query=PeriodQuery, ok=Binary, errors=(403, 422), ok_media=XLSX, tags=TAGS)
 def talk_ledger(query: PeriodQuery) -> Any:
     """The talk ledger (谈心谈话台账) as XLSX: talks and problem items, no confidential part"""
     code = query.period or None
@@ -229,7 +229,7 @@ def talk_ledger(query: PeriodQuery) -> Any:
 
 
 @bp.get("/talks/reports")
-@declare(query=ReportQuery, ok=Anything, tags=TAGS)
+@declare(query=ReportQuery, ok=Anything, errors=(422,), tags=TAGS)
 def list_reports(query: ReportQuery) -> Any:
     """Half-year talk reports I may see"""
 
