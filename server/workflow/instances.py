@@ -75,7 +75,7 @@ def start_instance(
 FORMLESS_MAX_KEYS = 20
 FORMLESS_MAX_BYTES = 16 * 1024
 FORMLESS_MAX_DEPTH = 4
-_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 def check_formless_data(data: dict[str, Any]) -> None:
