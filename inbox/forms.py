@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+from datetime import date, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
+from server.calendar.workdays import supported
 from server.errors import Invalid
+
+FORMATS: FormatChecker = deepcopy(Draft202012Validator.FORMAT_CHECKER)
+"""JSON Schema's formats, with dates and times kept within the years the server reasons about
+(``server.calendar.workdays.FIRST_YEAR``..``LAST_YEAR``): year 1 or 9999 in a form would
+otherwise overflow a time-zone conversion or a due-date count later, as a 500."""
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    return Draft202012Validator.FORMAT_CHECKER.conforms(value, "date") and supported(date.fromisoformat(value))
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not Draft202012Validator.FORMAT_CHECKER.conforms(value, "date-time"):
+        return False
+    return supported(datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00")).date())
+
 
 _VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
@@ -16,7 +41,7 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     known = _VALIDATORS.get(id(schema))
     if known is not None and known[0] is schema:
         return known[1]
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, format_checker=FORMATS)
     if len(_VALIDATORS) > 1024:
         _VALIDATORS.clear()
     _VALIDATORS[id(schema)] = (schema, validator)

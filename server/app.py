@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from typing import Any
 
 from babel.messages.mofile import write_mo
@@ -11,12 +12,14 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import api
-from server.auth import init_login
+from server.auth import init_login, too_many
 from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
-from server.extensions import babel, csrf, login_manager
+from server.extensions import babel, csrf, limiter, login_manager
+from server.hardening import StrictJSONProvider, StrictRequest, security_headers
 from server.ops import upgrade as ops_upgrade
 from server.startup import on_start, start_background
 from server.web import assets, web_bp
@@ -25,6 +28,9 @@ log = logging.getLogger("vanguard")
 
 LOCALES = ("zh_Hans_CN", "en")
 TRANSLATIONS = ROOT / "translations"
+REMEMBER_FOR = timedelta(days=30)
+"""A remembered login lasts a month (Flask-Login's default is a year); it ends earlier with
+every session of the person (server.accounts.sessions)."""
 
 
 def _compile_translations() -> None:
@@ -58,11 +64,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             setattr(settings, key, overrides.pop(key))
     app = Flask(__name__, instance_path=str(settings.instance_dir), static_folder="../static",
                 static_url_path="/static")
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.tls,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.tls,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_DURATION=REMEMBER_FOR,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        RATELIMIT_STORAGE_URI=settings.limiter_storage(),
+        RATELIMIT_KEY_PREFIX="vanguard-login",
+        RATELIMIT_ON_BREACH_CALLBACK=too_many,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,  # Redis down: count in this process rather than refuse logins
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
@@ -71,12 +91,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         VANGUARD=settings,
     )
     app.config.update(overrides)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # forms keep their authored field order
 
     _compile_translations()
     bootstrap(settings)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    security_headers(app, tls=settings.tls)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale

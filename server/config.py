@@ -16,6 +16,11 @@
 | ``HOST`` / ``VANGUARD_THREADS`` | address and threads of ``python -m server serve`` | ``127.0.0.1`` / ``8`` |
 | ``VANGUARD_SMTP_HOST`` / ``VANGUARD_SMTP_PORT`` / ``VANGUARD_MAIL_FROM`` | e-mail for reminders; unset: reminders stay in-app | unset / ``25`` / ``vanguard@localhost`` |
 | ``VANGUARD_CLOCK_CONTROL`` | ``1``: the demo and training clock (``/api/admin/clock``, ``python -m server clock``); never on a production server (docs/oversight.md) | off |
+| ``VANGUARD_TLS`` | ``1``: the deployment is served over HTTPS (behind a TLS proxy): session, remember-me and language cookies get ``Secure``, responses carry ``Strict-Transport-Security`` | off |
+| ``VANGUARD_PROXY_HOPS`` | number of reverse proxies in front of the server whose ``X-Forwarded-For``/``-Proto`` are trusted (the login throttle counts per client address) | ``0`` |
+| ``VANGUARD_RATE_LIMIT_STORAGE`` | where the login throttle counts (a ``limits`` storage URI) | ``memory://`` in embedded mode; ``VANGUARD_BROKER_URL`` (Redis) when ``VANGUARD_SCHEDULER=off`` (scale-out: several processes share the counts) |
+| ``VANGUARD_LOGIN_LIMIT_ACCOUNT`` / ``VANGUARD_LOGIN_LIMIT_ADDRESS`` | failed logins allowed per account / per client address | ``5 per minute;20 per hour`` / ``30 per minute;300 per hour`` |
+| ``VANGUARD_MAX_REQUEST_BYTES`` | largest request body (an upload); larger: 413 | ``8388608`` (8 MiB) |
 """
 
 from __future__ import annotations
@@ -69,6 +74,12 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "vanguard@localhost"
     clock_control: bool = False
+    tls: bool = False
+    proxy_hops: int = 0
+    rate_limit_storage: str = ""
+    login_limit_account: str = "5 per minute;20 per hour"
+    login_limit_address: str = "30 per minute;300 per hour"
+    max_request_bytes: int = 8 * 1024 * 1024
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -91,4 +102,16 @@ class Settings:
             smtp_port=int(env.get("VANGUARD_SMTP_PORT", "25")),
             mail_from=env.get("VANGUARD_MAIL_FROM", "vanguard@localhost"),
             clock_control=_flag(env.get("VANGUARD_CLOCK_CONTROL")),
+            tls=_flag(env.get("VANGUARD_TLS")),
+            proxy_hops=int(env.get("VANGUARD_PROXY_HOPS", "0")),
+            rate_limit_storage=env.get("VANGUARD_RATE_LIMIT_STORAGE", ""),
+            login_limit_account=env.get("VANGUARD_LOGIN_LIMIT_ACCOUNT", cls.login_limit_account),
+            login_limit_address=env.get("VANGUARD_LOGIN_LIMIT_ADDRESS", cls.login_limit_address),
+            max_request_bytes=int(env.get("VANGUARD_MAX_REQUEST_BYTES", str(cls.max_request_bytes))),
         )
+
+    def limiter_storage(self) -> str:
+        """Embedded mode counts in memory; scale-out mode (several processes) in Redis."""
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        return "memory://" if self.scheduler == "embedded" else self.broker_url

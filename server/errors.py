@@ -18,6 +18,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Unauthorized(DomainError):
+    """Not logged in, or the credentials are wrong."""
+
+    code = "unauthorized"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 
@@ -36,3 +42,4 @@ class Invalid(DomainError):
 
 class BadRequest(DomainError):
     code = "bad_request"
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from server.api import (
+    accounts,
     calendar,
     campaign,
     clock,
@@ -26,7 +27,7 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, openapi.bp)
+         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import BadRequest as WerkzeugBadRequest
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from server import idempotency
-from server.auth import Unauthorized
 from server.database import db
-from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
+from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from server.hardening import JSON_LIMIT
 from server.requests import read
 
 api_bp = Blueprint("api", __name__, url_prefix="/api")
@@ -51,12 +52,41 @@ def status_of(exc: DomainError) -> int:
     return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
 
 
+#: what a person whose password was reset may still do before she chooses a new one
+PASSWORD_CHANGE_ONLY = {("GET", "api.session.get_me"), ("POST", "api.session.change_my_password"),
+                        ("DELETE", "api.session.delete_session")}
+
+
+def _json_body() -> Any:
+    """Parse a JSON body once, strictly (``server.hardening``), within ``JSON_LIMIT``; an error
+    response if it is not acceptable. Later ``get_json`` calls get the parsed value."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    request.max_content_length = min(JSON_LIMIT, current_app.config["MAX_CONTENT_LENGTH"] or JSON_LIMIT)
+    if not request.get_data(cache=True):
+        return None
+    try:
+        request.get_json()
+    except WerkzeugBadRequest as exc:
+        reason = (exc.description or "").removeprefix("Failed to decode JSON object: ")
+        return error(400, "bad_json", f"the body is not acceptable JSON: {reason}",
+                     [{"field": None, "message": reason}])
+    return None
+
+
 @api_bp.before_request
 def _guard() -> Any:
+    refused = _json_body()
+    if refused is not None:
+        return refused
     if (request.method, request.endpoint) in PUBLIC:
         return None
     if not current_user.is_authenticated:
         return error(401, "unauthorized", "log in first: POST /api/session")
+    if current_user.must_change_password and (request.method, request.endpoint) not in PASSWORD_CHANGE_ONLY:
+        return error(403, "password_change_required",
+                     "your password was reset: choose a new one first (POST /api/me/password)",
+                     [{"field": "new", "message": "required"}])
     if request.method == "POST" and not request.is_json:
         # A cross-site form can POST multipart or text, but not JSON, and cannot send
         # PUT/PATCH/DELETE at all: only non-JSON POSTs need the token.
@@ -119,6 +149,12 @@ def _operational(exc: OperationalError) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if exc.response is not None:  # already answered (the login throttle's 429)
+        return exc.response
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.max_content_length
+        return error(413, "too_large", f"the request body is larger than the {limit} bytes accepted here",
+                     [{"field": None, "message": f"at most {limit} bytes"}])
     body, status = error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         body.headers["Allow"] = ", ".join(exc.valid_methods)
@@ -126,6 +162,7 @@ def _http_error(exc: HTTPException) -> Any:
 
 
 api_bp.register_error_handler(HTTPException, _http_error)
+api_bp.register_error_handler(RequestEntityTooLarge, _http_error)  # before the pages' own 413
 
 
 @api_bp.app_errorhandler(404)

@@ -15,7 +15,7 @@ from server.api.schemas.calendar import AddQuery, CalendarYear, OverriddenDay, O
 from server.calendar.due import SHANGHAI
 from server.calendar.models import CalendarOverride
 from server.calendar.store import calendar_for
-from server.calendar.workdays import LIBRARY_COVERED_YEARS, DayInfo
+from server.calendar.workdays import FIRST_YEAR, LAST_YEAR, LIBRARY_COVERED_YEARS, DayInfo, supported
 from server.errors import BadRequest, Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter
@@ -30,10 +30,14 @@ def _date(text: str, field: str) -> date:
     if not text:
         raise BadRequest(f"'{field}' is required (YYYY-MM-DD)", [{"field": field, "message": "required"}])
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"'{field}' must be a date YYYY-MM-DD", [{"field": field, "message": "not a date"}]) \
             from None
+    if not supported(day):
+        raise BadRequest(f"'{field}' must be a date between {FIRST_YEAR} and {LAST_YEAR}",
+                         [{"field": field, "message": "out of range"}])
+    return day
 
 
 def day_dict(info: DayInfo) -> dict[str, Any]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
 from inbox import instance_views
+from server import spreadsheets
 from server.api.contract import declare
 from server.api.schemas.campaign import (
     Board,
@@ -134,31 +132,20 @@ def _progress_xlsx(progress: dict[str, Any]) -> bytes:
     columns = [("members", _("Members")), ("pledged", _("Pledged")), ("approved", _("Approved")),
                ("fulfilled", _("Fulfilled")), ("rated", _("Fulfilment rated")), ("appraised", _("Appraised")),
                ("overdue_pledges", _("Overdue pledges")), ("overdue_tasks", _("Overdue tasks"))]
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _("Campaign progress")[:31]
-    campaign = progress["campaign"]
-    sheet.append([campaign.get("title") or "", progress["unit"]["name"]])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("Unit"), _("Stage"), _("Branches"), _("Branches completed"), *[title for _k, title in columns]])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    rows: list[list[Any]] = []
     for row in progress["units"]:
         run = row["run"]
         if run:
             stage = labels.get("completed") if run["state"] == "completed" else (run["stage_label"] or run["stage"])
         else:
             stage = "，".join(f"{labels.get(code, code)} {n}" for code, n in row["stages"].items())
-        sheet.append([row["unit"]["name"], stage or "", row["branches"], row["completed"],
-                      *[row[key] for key, _t in columns]])
-        sheet.cell(sheet.max_row, 1).alignment = Alignment(indent=row["depth"] * 2)
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 24
-    sheet.freeze_panes = "B3"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+        rows.append([row["unit"]["name"], stage or "", row["branches"], row["completed"],
+                     *[row[key] for key, _t in columns]])
+    return spreadsheets.workbook(spreadsheets.Sheet(
+        title=_("Campaign progress"),
+        caption=[progress["campaign"].get("title") or "", progress["unit"]["name"]],
+        header=[_("Unit"), _("Stage"), _("Branches"), _("Branches completed"), *[title for _k, title in columns]],
+        rows=rows, indents=[row["depth"] * 2 for row in progress["units"]], widths=[28, 24], freeze="B3"))
 
 
 @bp.get("/org-units/<unit_ref>/campaign-progress.xlsx")

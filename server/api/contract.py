@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 from spectree import Response, SpecTree
 
+from server.calendar.workdays import FIRST_YEAR, LAST_YEAR, supported
 from server.errors import BadRequest, DomainError, Invalid
 
 # -- the error envelope ----------------------------------------------------------------------------
@@ -85,10 +86,10 @@ def int_range(lo: int, hi: int) -> BeforeValidator:
         if raw is None or isinstance(raw, int):
             return raw
         name = _name(info)
-        try:
-            value = int(raw)
-        except ValueError:
-            raise problem(f"'{name}' must be an integer", "not an integer") from None
+        digits = raw[1:] if raw[:1] == "-" else raw
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:  # not Unicode digits, not 10**4000
+            raise problem(f"'{name}' must be an integer", "not an integer")
+        value = int(raw)
         if not lo <= value <= hi:
             raise problem(f"'{name}' must be between {lo} and {hi}", "out of range")
         return value
@@ -123,9 +124,12 @@ def _query_date(raw: Any, info: ValidationInfo) -> date:
     if isinstance(raw, date):
         return raw
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise problem(f"'{name}' must be a date YYYY-MM-DD", "not a date") from None
+    if not supported(day):
+        raise problem(f"'{name}' must be a date between {FIRST_YEAR} and {LAST_YEAR}", "out of range")
+    return day
 
 
 QueryDate = Annotated[date, BeforeValidator(_query_date)]
@@ -135,7 +139,7 @@ def _query_id(raw: Any, info: ValidationInfo) -> int | None:
     """A row id in a query parameter: digits (at most 32-bit), worded by its model."""
     if raw is None or isinstance(raw, int):
         return raw
-    if raw.isdigit() and int(raw) < 2**31:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31:
         return int(raw)
     raise invalid()
 

@@ -147,6 +147,9 @@ def talk_record_docx(talk_id: int) -> Any:
     """The record as the annex-5 form 党员谈心谈话记录表 (DOCX)"""
     def run(session: Session) -> bytes:
         person, talk = _visible_talk(session, talk_id)
+        if not talk_permissions.may_read_record(session, person, talk):
+            raise Forbidden("the record is read by the participants, the branch secretary and deputy and the "
+                            "organisation department above")
         return talk_documents.record_docx(session, person, talk)
 
     return _download(read(run), DOCX, f"谈心谈话记录表-{talk_id}.docx")
@@ -197,7 +200,7 @@ def close_problem(problem_id: int, json: ProblemClose) -> Any:
 
 
 @bp.get("/talks/coverage")
-@declare(query=PeriodQuery, ok=Anything, errors=(403,), tags=TAGS)
+@declare(query=PeriodQuery, ok=Anything, errors=(403, 422), tags=TAGS)
 def talk_coverage(query: PeriodQuery) -> Any:
     """Half-year coverage: members the secretary has and has not talked with"""
 
@@ -218,7 +221,7 @@ def talk_overview_of_units(query: OverviewQuery) -> Any:
 
 
 @bp.get("/talks/ledger.xlsx")
-@declare(query=PeriodQuery, ok=Binary, errors=(403,), ok_media=XLSX, tags=TAGS)
+@declare(query=PeriodQuery, ok=Binary, errors=(403, 422), ok_media=XLSX, tags=TAGS)
 def talk_ledger(query: PeriodQuery) -> Any:
     """The talk ledger (谈心谈话台账) as XLSX: talks and problem items, no confidential part"""
     code = query.period or None
@@ -226,7 +229,7 @@ def talk_ledger(query: PeriodQuery) -> Any:
     def run(session: Session) -> tuple[bytes, str]:
         unit = _unit_arg(session, query.org_unit)
         assert unit is not None
-        talk_permissions.require_manage(session, me(session), unit)
+        talk_permissions.require_unit_records(session, me(session), unit)
         half = talk_cov.period(code) if code else None
         return talk_documents.ledger_xlsx(session, unit, half), unit.name
 
@@ -235,7 +238,7 @@ def talk_ledger(query: PeriodQuery) -> Any:
 
 
 @bp.get("/talks/reports")
-@declare(query=ReportQuery, ok=Anything, tags=TAGS)
+@declare(query=ReportQuery, ok=Anything, errors=(422,), tags=TAGS)
 def list_reports(query: ReportQuery) -> Any:
     """Half-year talk reports I may see"""
 

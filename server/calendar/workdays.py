@@ -51,6 +51,15 @@ MAKEUP_WORKDAY = "makeup_workday"
 
 _ONE_DAY = timedelta(days=1)
 
+FIRST_YEAR, LAST_YEAR = 1950, 2200
+"""Dates the server reasons about: a party organisation's records start after 1949, and a
+count of working days from year 9999 (or year 0) runs off Python's calendar. Input outside
+is refused where it enters (the API's date fields, talk periods), naming the field."""
+
+
+def supported(day: date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
 # Used only if a future ``holidays`` release stops exposing its official data
 # (``special_public_holidays``): holidays 0.109 has official notices for 2001-2026.
 _FALLBACK_COVERED_YEARS = frozenset(range(2001, 2027))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
@@ -59,6 +59,12 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The account (server.accounts): every cookie of the person carries ``session_key``;
+    # drawing a new one ends all of them (migration 0009).
+    session_key: Mapped[str | None] = mapped_column(String(64))
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     positions: Mapped[list[Position]] = relationship(back_populates="person")
 

@@ -125,8 +125,10 @@ def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) ->
 def unit_by_ref(session: Session, ref: int | str) -> OrgUnit:
     """Find a unit by id or code."""
     unit = None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        unit = session.get(OrgUnit, int(ref))
+    # An id is 32-bit; only ASCII digits make one (int() also reads "١٢", and "²" passes isdigit())
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 10):
+        number = int(ref)
+        unit = session.get(OrgUnit, number) if 0 < number < 2**31 else None
     if unit is None and isinstance(ref, str):
         unit = session.scalar(select(OrgUnit).where(OrgUnit.code == ref))
     if unit is None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.calendar.workdays import FIRST_YEAR, LAST_YEAR
 from server.errors import Invalid
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, unit_dict
@@ -43,6 +44,9 @@ def period(code: str | None = None, on: date | None = None) -> Period:
     if not match:
         raise Invalid(f"period '{code}' is not like 2026H1 or 2026H2", [{"field": "period", "message": "bad period"}])
     year = int(match.group("year"))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid(f"period '{code}': the year must be between {FIRST_YEAR} and {LAST_YEAR}",
+                      [{"field": "period", "message": "out of range"}])
     if match.group("half") == "1":
         return Period(code, date(year, 1, 1), date(year, 6, 30))
     return Period(code, date(year, 7, 1), date(year, 12, 31))

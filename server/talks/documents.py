@@ -17,12 +17,10 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server import spreadsheets
 from server.calendar.due import SHANGHAI
 from server.org.models import OrgUnit, Person
 from server.talks.coverage import Period
@@ -171,18 +169,6 @@ def _local(value: Any) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _sheet(ws: Any, columns: list[tuple[str, int]], rows: list[list[Any]]) -> None:
-    ws.append([c for c, _ in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    for row in rows:
-        ws.append(row)
-    for i, (_, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-
-
 def ledger_xlsx(session: Session, unit: OrgUnit, half: Period | None) -> bytes:
     """The talk ledger of a branch (optionally one half year): talks and problem items. No
     confidential part is ever written to it."""
@@ -215,14 +201,12 @@ def ledger_xlsx(session: Session, unit: OrgUnit, half: Period | None) -> bytes:
                 f"{_local(last.at)} {FOLLOW_UP_RESULTS.get(last.result, last.result)}：{last.note}" if last else "",
                 _local(p.closed_at), p.close_note or "",
             ])
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "谈心谈话台账"
-    _sheet(ws, TALK_COLUMNS, talk_rows)
-    _sheet(wb.create_sheet("问题清单"), PROBLEM_COLUMNS, problem_rows)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return spreadsheets.workbook(
+        spreadsheets.Sheet("谈心谈话台账", [c for c, _ in TALK_COLUMNS], talk_rows,
+                           widths=[w for _, w in TALK_COLUMNS], center_header=True),
+        spreadsheets.Sheet("问题清单", [c for c, _ in PROBLEM_COLUMNS], problem_rows,
+                           widths=[w for _, w in PROBLEM_COLUMNS], center_header=True),
+    )
 
 
 def _in_half(talk: Talk, half: Period) -> bool:

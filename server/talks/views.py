@@ -14,8 +14,9 @@ from server.org.tree import holds_any, unit_dict
 from server.talks.models import Talk, TalkBreach, TalkProblem
 from server.talks.permissions import (
     is_secretary,
+    may_read_record,
     read_confidential,
-    require_manage,
+    require_unit_records,
     viewable,
 )
 from server.talks.terms import (
@@ -66,7 +67,7 @@ def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
     ).all()
     on = today()
     secretary = is_secretary(session, viewer, talk.org_unit)
-    return {
+    view: dict[str, Any] = {
         "id": talk.id,
         "instance_id": talk.instance_id,
         "actions": {
@@ -116,7 +117,19 @@ def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
         "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
                         "assignee": t.assignee.username if t.assignee else None, "due_at": iso(t.due_at)}
                        for t in tasks],
+        "view": "record",
     }
+    if may_read_record(session, viewer, talk):
+        return view
+    # The contact arranges time and place: nothing of what the talk is about (permissions.py).
+    view.update({key: None for key in SCHEDULING_HIDES})
+    view.update(problems=[], view="scheduling")
+    if view["breach"] is not None:
+        view["breach"]["note"] = None
+    return view
+
+
+SCHEDULING_HIDES = ("trigger", "trigger_label", "source", "topic", "note", "record", "close_note")
 
 
 def talk_summary(talk: Talk) -> dict[str, Any]:
@@ -157,7 +170,7 @@ def visible_talks(session: Session, viewer: Person, unit: OrgUnit | None, kind: 
 
 def problems_of(session: Session, viewer: Person, unit: OrgUnit, state: str | None, overdue: bool | None
                 ) -> dict[str, Any]:
-    require_manage(session, viewer, unit)
+    require_unit_records(session, viewer, unit)
     on = today()
     stmt = select(TalkProblem).where(TalkProblem.org_unit_id == unit.id).order_by(TalkProblem.deadline,
                                                                                    TalkProblem.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 from server import audit, clock
 from server.access import can_see_unit
 from server.calendar.store import calendar_for
-from server.errors import Forbidden
+from server.errors import Forbidden, Invalid
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, parse_role_expression, unit_by_ref
 from server.workflow.definitions import get_latest
@@ -35,6 +37,8 @@ def start_instance(
     unit = unit_by_ref(session, org_unit)
     if actor is not None:
         check_may_start(session, actor, definition, unit)
+        if not definition.start_form:
+            check_formless_data(data)
     for start_hook in registry.start_hooks(process_key):
         data = start_hook(session, definition=definition, unit=unit, data=dict(data), actor=actor,
                           parent_id=parent_id)
@@ -66,6 +70,37 @@ def start_instance(
     )
     advance_and_save(session, instance, definition, run, actor)
     return instance
+
+
+FORMLESS_MAX_KEYS = 20
+FORMLESS_MAX_BYTES = 16 * 1024
+FORMLESS_MAX_DEPTH = 4
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def check_formless_data(data: dict[str, Any]) -> None:
+    """What a person may hand a process that has no start form: a few small named values.
+
+    Without a form nothing says what the data means, yet it is copied into the instance and
+    every task of it: unbounded, a member could store megabytes per start. Server-side starts
+    (schedules, campaigns) are not bound by this.
+    """
+    problems = [{"field": f"data.{key}"[:80], "message": "a name of letters, digits and _ (at most 64)"}
+                for key in data if not _KEY.match(str(key))]
+    if len(data) > FORMLESS_MAX_KEYS:
+        problems.append({"field": "data", "message": f"at most {FORMLESS_MAX_KEYS} values"})
+    if len(json.dumps(data, ensure_ascii=False).encode()) > FORMLESS_MAX_BYTES:
+        problems.append({"field": "data", "message": f"at most {FORMLESS_MAX_BYTES} bytes"})
+    stack: list[tuple[Any, int]] = [(value, 1) for value in data.values()]
+    while stack and not any(p["message"].startswith("nested") for p in problems):
+        value, depth = stack.pop()
+        children = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+        if children and depth >= FORMLESS_MAX_DEPTH:
+            problems.append({"field": "data", "message": f"nested at most {FORMLESS_MAX_DEPTH} levels"})
+        stack.extend((child, depth + 1) for child in children)
+    if problems:
+        raise Invalid("this process has no start form: its start data must be a few small named values",
+                      problems)
 
 
 def check_may_start(session: Session, actor: Person, definition: ProcessDefinition, unit: OrgUnit) -> None:

@@ -102,7 +102,10 @@ def page_as(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
 
     def open_page(username: str, *, password: str = "demo", viewport: dict[str, int] | None = None,
                   locale: str | None = None) -> Any:
-        context = browser.new_context(viewport=viewport or DESKTOP, locale="zh-CN", base_url=live_server)
+        # Playwright evaluates string predicates (wait_for_function) with eval, which the pages'
+        # content security policy forbids; test_accounts.py checks the policy without this bypass.
+        context = browser.new_context(viewport=viewport or DESKTOP, locale="zh-CN", base_url=live_server,
+                                      bypass_csp=True)
         context.set_default_timeout(15_000)
         contexts.append(context)
         if locale:

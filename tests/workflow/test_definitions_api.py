@@ -143,3 +143,21 @@ def test_process_without_its_dmn_is_refused(as_user):
     res = deploy(as_user("designer"), (here / "dmn_feedback.bpmn").read_text(encoding="utf-8"))
     assert res.status_code == 422
     assert res.get_json()["details"][0]["message"]
+
+
+def test_a_process_without_a_start_form_takes_only_a_few_small_values(as_user):
+    """Issue 14 item 4: start data of a formless process is bounded (keys, size, depth)."""
+    m1 = as_user("m1")
+
+    def start(data):
+        return m1.post("/api/process-instances", json={"process_key": "activity_report",
+                                                       "org_unit": "demo-branch1", "data": data})
+
+    assert start({"title": "三月活动", "note": "x" * 1000}).status_code == 201
+    nested = {"a": {"b": {"c": {"d": {"e": 1}}}}}
+    for data, field in (({"x" * 65: 1}, "data." + "x" * 65), ({"a b": 1}, "data.a b"), ({"名字": 1}, "data.名字"),
+                        ({f"k{i}": i for i in range(21)}, "data"), ({"text": "长" * 6000}, "data"),
+                        (nested, "data")):
+        res = start(data)
+        assert res.status_code == 422, res.get_json()
+        assert field[:80] in [d["field"] for d in res.get_json()["details"]], res.get_json()

@@ -20,6 +20,7 @@ class Credentials(Body):
 class SessionCreated(Out):
     username: str
     display_name: str
+    must_change_password: bool
     csrf_token: str
 
 
@@ -34,6 +35,7 @@ class Me(Out):
     username: str
     display_name: str
     locale: str
+    must_change_password: bool
     csrf_token: str
     positions: list[Position]
 
@@ -51,3 +53,16 @@ class LocaleChange(Body):
 
 class LocaleChanged(Out):
     locale: Locale
+
+
+class PasswordChange(Body):
+    old: str = Field(max_length=256)
+    new: str = Field(max_length=256)
+    invalid_status: ClassVar[int] = 422
+    invalid_message: ClassVar[str] = "send the current password (old) and the new one (new)"
+    field_messages = {"old": "required", "new": "required"}
+
+
+class PasswordChanged(Out):
+    must_change_password: bool
+    csrf_token: str

@@ -10,7 +10,9 @@ from server.api.contract import Body, Limit, Offset, Query, QueryBool, UnitRef, 
 from server.api.schemas.common import OrgUnit, Out
 
 STRING = {"type": "string"}
-PERIOD = Field(None, description="half year, e.g. 2026H1", json_schema_extra={"pattern": "^[0-9]{4}H[12]$"})
+PERIOD_PATTERN = "^(19[5-9][0-9]|2[01][0-9]{2}|2200)H[12]$"
+"""A half year between 1950 and 2200 (server.calendar.workdays.FIRST_YEAR..LAST_YEAR)."""
+PERIOD = Field(None, description="half year, e.g. 2026H1", json_schema_extra={"pattern": PERIOD_PATTERN})
 UNIT = Field(None, description="org unit id or code")
 ANY_UNIT = service_checked({"anyOf": [{"type": "integer"}, {"type": "string"}], "description": "id or code"})
 
@@ -169,6 +171,6 @@ class ProblemClose(Body):
 
 class ReportOpen(Body):
     org_unit: UnitRef
-    period: Annotated[Any, service_checked({"type": "string", "pattern": "^[0-9]{4}H[12]$"})] = None
+    period: Annotated[Any, service_checked({"type": "string", "pattern": PERIOD_PATTERN})] = None
     invalid_message: ClassVar[str] = "'org_unit' (id or code) is required"
     field_messages = {"org_unit": "required"}

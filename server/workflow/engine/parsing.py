@@ -174,6 +174,21 @@ def _elements(spec: Any) -> list[ElementInfo]:
     return result
 
 
+def _dmn_problems(name: str, content: bytes) -> list[Problem]:
+    """A decision file checked before the engine reads it: the engine's DMN parser answers a
+    malformed file with IndexError or lxml's own errors (a 500), and any DTD is refused (entities)."""
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError as exc:
+        return [Problem(None, f"{name}: not well-formed XML: {exc}", exc.lineno)]
+    if root.getroottree().docinfo.internalDTD is not None:
+        return [Problem(None, f"{name}: a DOCTYPE (and its entities) is not allowed in a decision file")]
+    if etree.QName(root).localname != "definitions" or not any(
+            isinstance(el.tag, str) and etree.QName(el).localname == "decision" for el in root):
+        return [Problem(None, f"{name}: not a DMN file: <definitions> with at least one <decision> expected")]
+    return []
+
+
 def parse_bpmn(
     content: bytes,
     source_name: str,
@@ -192,6 +207,11 @@ def parse_bpmn(
     except etree.XMLSyntaxError as exc:
         raise DefinitionInvalid([Problem(None, f"not well-formed XML: {exc}", exc.lineno)]) from exc
     problems = _structural_problems(root) + _xsd_problems(root)
+    if problems:
+        raise DefinitionInvalid(problems)
+
+    dmn_files = list(dmn_files)
+    problems = [problem for name, dmn in dmn_files for problem in _dmn_problems(name, dmn)]
     if problems:
         raise DefinitionInvalid(problems)
 
@@ -222,7 +242,8 @@ def parse_bpmn(
         raise DefinitionInvalid(
             [Problem(exc.id or None, str(exc.args[0]) if exc.args else str(exc), exc.line_number or None)]
         ) from exc
-    except (SpiffWorkflowException, KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (SpiffWorkflowException, KeyError, TypeError, AttributeError, ValueError, IndexError,
+            etree.XMLSyntaxError) as exc:
         raise DefinitionInvalid([Problem(getattr(exc, "id", None), f"cannot be executed: {exc}")]) from exc
 
     if extra_checks is not None:
