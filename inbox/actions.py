@@ -21,8 +21,12 @@ from server.org.tree import holds_any, person_by_username
 from server.workflow.definitions import form_schema
 from server.workflow.models import ProcessInstance
 
+OUTSIDE = "this task is neither yours nor in a unit you oversee"
+"""Said to someone who may not see a task, before anything about its state or holder."""
 
-def _can_see(session: Session, person: Person, task: Task) -> bool:
+
+def can_see(session: Session, person: Person, task: Task) -> bool:
+    """The holder, the one who did it, a candidate, or an overseer of its unit."""
     if task.assignee_id == person.id or task.completed_by_id == person.id:
         return True
     pairs = [(c.org_unit_id, c.role) for c in task.candidates]
@@ -47,8 +51,8 @@ def get_row(session: Session, task_id: int, *, for_update: bool = False) -> Task
 
 def get_task(session: Session, person: Person, task_id: int) -> dict[str, Any]:
     task = get_row(session, task_id)
-    if not _can_see(session, person, task):
-        raise Forbidden("this task is not in any of your units")
+    if not can_see(session, person, task):
+        raise Forbidden(OUTSIDE)
     detail = task_summary(task)
     detail.update(
         instructions=task.instructions,
@@ -117,6 +121,8 @@ def unclaim(session: Session, person: Person, task_id: int) -> dict[str, Any]:
 
 def delegate(session: Session, person: Person, task_id: int, to_username: str) -> dict[str, Any]:
     task = get_row(session, task_id, for_update=True)
+    if not can_see(session, person, task):
+        raise Forbidden(OUTSIDE)
     if task.state != OPEN:
         raise Conflict("this task is already done")
     if task.bound_to_id is not None:

@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from inbox.actions import is_candidate
+from inbox.actions import OUTSIDE, can_see, is_candidate
 from inbox.forms import split_confidential, validate_form
 from inbox.models import COMPLETED, OPEN, Task
 from inbox.queries import task_summary
@@ -128,6 +128,8 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     if not isinstance(data, dict):
         raise BadRequest("'data' must be a JSON object", [{"field": "data", "message": "must be an object"}])
     task, instance, part = _lock_for_completion(session, task_id)
+    if task.assignee_id != person.id and not can_see(session, person, task):
+        raise Forbidden(OUTSIDE)
     if task.state != OPEN:
         raise Conflict("this task is already done")
     if task.assignee_id is not None and task.assignee_id != person.id:

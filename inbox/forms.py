@@ -1,75 +1,12 @@
-"""Forms of tasks: checking a submission against its JSON Schema, and its confidential fields."""
+"""Forms of tasks: their confidential fields; the JSON Schema check lives in ``server.workflow.forms``."""
 
 from __future__ import annotations
 
-from copy import deepcopy
-from datetime import date, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from server.workflow.forms import validate_form
 
-from server.calendar.workdays import supported
-from server.errors import Invalid
-
-FORMATS: FormatChecker = deepcopy(Draft202012Validator.FORMAT_CHECKER)
-"""JSON Schema's formats, with dates and times kept within the years the server reasons about
-(``server.calendar.workdays.FIRST_YEAR``..``LAST_YEAR``): year 1 or 9999 in a form would
-otherwise overflow a time-zone conversion or a due-date count later, as a 500."""
-
-
-@FORMATS.checks("date", raises=ValueError)
-def _date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    return Draft202012Validator.FORMAT_CHECKER.conforms(value, "date") and supported(date.fromisoformat(value))
-
-
-@FORMATS.checks("date-time", raises=ValueError)
-def _date_time(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not Draft202012Validator.FORMAT_CHECKER.conforms(value, "date-time"):
-        return False
-    return supported(datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00")).date())
-
-
-_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
-
-
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """A compiled validator per schema object (``form_schema`` hands out the same object each time)."""
-    known = _VALIDATORS.get(id(schema))
-    if known is not None and known[0] is schema:
-        return known[1]
-    validator = Draft202012Validator(schema, format_checker=FORMATS)
-    if len(_VALIDATORS) > 1024:
-        _VALIDATORS.clear()
-    _VALIDATORS[id(schema)] = (schema, validator)
-    return validator
-
-
-def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
-    if schema is None:
-        return
-    validator = _validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return
-    details = []
-    for error in errors:
-        field = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else ""
-            field = ".".join(filter(None, [field, missing]))
-            message = "required"
-        elif error.validator == "additionalProperties":
-            message = error.message
-        else:
-            message = error.message
-        details.append({"field": field or None, "message": message, "rule": error.validator})
-    fields = ", ".join(sorted({d["field"] or "(form)" for d in details}))
-    raise Invalid(f"the form has errors in: {fields}", details)
-
+__all__ = ["CONFIDENTIAL_FLAG", "split_confidential", "validate_form"]
 
 CONFIDENTIAL_FLAG = "x-confidential"
 

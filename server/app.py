@@ -19,7 +19,7 @@ from server.auth import init_login, too_many
 from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
 from server.extensions import babel, csrf, limiter, login_manager
-from server.hardening import StrictJSONProvider, StrictRequest, security_headers
+from server.hardening import StrictJSONProvider, StrictRequest, header_values, security_headers
 from server.ops import upgrade as ops_upgrade
 from server.startup import on_start, start_background
 from server.web import assets, web_bp
@@ -103,7 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(login_manager)
     api.register(app)
     app.register_blueprint(web_bp)
-    assets.install(app, settings.static_dist)
+    assets.install(app, settings.static_dist, headers=header_values(tls=settings.tls))
     ops_upgrade.register(app)
 
     @app.teardown_appcontext

@@ -120,15 +120,23 @@ class StrictRequest(Request):
         raise BadRequest(f"Failed to decode JSON object: {e}" if e is not None else None)
 
 
+def header_values(*, tls: bool) -> dict[str, str]:
+    """The security headers of every response (HSTS only behind TLS)."""
+    return {**HEADERS, "Strict-Transport-Security": HSTS} if tls else dict(HEADERS)
+
+
 def security_headers(app: Flask, *, tls: bool) -> None:
-    """Every response, pages, API, errors and static files alike, carries ``HEADERS``."""
+    """Every response Flask makes, pages, API and errors alike, carries ``header_values``.
+
+    Static files never reach Flask (WhiteNoise answers them first): ``server.web.assets``
+    gives them the same values.
+    """
+    values = header_values(tls=tls)
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in values.items():
             response.headers.setdefault(name, value)
-        if tls:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

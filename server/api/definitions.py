@@ -66,7 +66,7 @@ def _require_designer(session: Session) -> Any:
                                   active_position_filter()).limit(1)
     )
     if is_designer is None:
-        raise Forbidden("only process designers may deploy process definitions")
+        raise Forbidden("only process designers may deploy or validate process definitions")
     return person
 
 
@@ -82,10 +82,9 @@ def list_definitions() -> Any:
 @declare(ok=Deployed, status=201, errors=(403, 422), write=True, request_media=UPLOAD, tags=TAGS)
 def deploy_definition() -> Any:
     """Deploy a BPMN file (designers): a new version of each process in it"""
-    content, name, forms, dmn = _upload()
-
     def deploy(session: Session) -> list[dict[str, Any]]:
         actor = _require_designer(session)
+        content, name, forms, dmn = _upload()
         stored = definitions.deploy(session, content, name, forms, actor, dmn=dmn)
         return [definitions.definition_dict(d) for d in stored]
 
@@ -95,9 +94,10 @@ def deploy_definition() -> Any:
 
 
 @bp.post("/process-definitions/validate")
-@declare(ok=Validation, errors=(422,), write=True, request_media=UPLOAD, tags=TAGS)
+@declare(ok=Validation, errors=(403, 422), write=True, request_media=UPLOAD, tags=TAGS)
 def validate_definition() -> Any:
-    """Validate a BPMN file without deploying it"""
+    """Validate a BPMN file without deploying it (designers)"""
+    read(_require_designer)
     content, name, forms, dmn = _upload()
     parsed = definitions.validate(content, name, forms, dmn)
     return jsonify({"valid": True, "processes": [p.key for p in parsed], "details": []})

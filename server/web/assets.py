@@ -33,7 +33,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from whitenoise import WhiteNoise
@@ -99,11 +101,23 @@ def build(dist: Path, source: Path = SOURCE) -> dict[str, str]:
     return manifest
 
 
-def install(app: Flask, dist: Path, source: Path = SOURCE) -> dict[str, str]:
-    """Serve ``/static/`` through WhiteNoise and make ``url_for('static', …)`` name fingerprinted files."""
+def install(app: Flask, dist: Path, source: Path = SOURCE,
+            headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Serve ``/static/`` through WhiteNoise and make ``url_for('static', …)`` name fingerprinted files.
+
+    ``headers`` (the security headers) are added to every static response, since WhiteNoise
+    answers before Flask's ``after_request`` could.
+    """
     manifest = build(dist, source)
+    extra = dict(headers or {})
+
+    def _add_headers(response_headers: Any, _path: str, _url: str) -> None:
+        for name, value in extra.items():
+            response_headers[name] = value
+
     served = WhiteNoise(app.wsgi_app, max_age=SHORT_MAX_AGE, autorefresh=False, allow_all_origins=False,
-                        immutable_file_test=lambda _path, url: bool(FINGERPRINT.search(url)))
+                        immutable_file_test=lambda _path, url: bool(FINGERPRINT.search(url)),
+                        add_headers_function=_add_headers)
     # Only the files of this manifest, not every older fingerprint left in the build folder.
     for hashed in manifest.values():
         served.add_file_to_dictionary(f"/static/{hashed}", str(dist / hashed), stat_cache=None)

@@ -14,8 +14,9 @@ from server.calendar.store import calendar_for
 from server.errors import Forbidden, Invalid
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, parse_role_expression, unit_by_ref
-from server.workflow.definitions import get_latest
+from server.workflow.definitions import form_schema, get_latest
 from server.workflow.engine import Run
+from server.workflow.forms import validate_form
 from server.workflow.hooks import registry
 from server.workflow.models import ProcessDefinition, ProcessInstance
 from server.workflow.runs import spec_key
@@ -37,8 +38,13 @@ def start_instance(
     unit = unit_by_ref(session, org_unit)
     if actor is not None:
         check_may_start(session, actor, definition, unit)
+        hooks = registry.start_hooks(process_key)
         if not definition.start_form:
             check_formless_data(data)
+        elif not hooks:
+            # A family's start hook checks its own start form (with what the server adds to it);
+            # a process without one gets its form checked here, so it holds only what the form asks.
+            validate_form(form_schema(definition, definition.start_form), data)
     for start_hook in registry.start_hooks(process_key):
         data = start_hook(session, definition=definition, unit=unit, data=dict(data), actor=actor,
                           parent_id=parent_id)

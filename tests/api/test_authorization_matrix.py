@@ -38,6 +38,7 @@ NOT_A_MATRIX_ROUTE = {
     ("POST", "/api/me/password"): "one's own password: tests/accounts/test_accounts_api.py",
     ("PATCH", "/api/me"): "one's own language",
     ("GET", "/api/openapi.json"): "public document",
+    ("GET", "/api/wall/<token>/board"): "no account, the secret token is the key: tests/campaign/test_board_screens.py",
 }
 
 Res = dict[str, Any]
@@ -56,6 +57,7 @@ def _p(path: str, body: Any = None) -> Callable[[Res], tuple[str, Any]]:
 
 EMPTY_FORM = {"data": {}}
 NO_REASON = {"reason": ""}
+A_REASON = {"reason": "矩阵测试"}
 ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/me"): _p("/api/me"),
     ("GET", "/api/tasks"): _p("/api/tasks?scope=all&org_unit={unit_id}"),
@@ -130,6 +132,27 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/people/<username>/lock"): _p("/api/people/{person}/lock", NO_REASON),
     ("POST", "/api/people/<username>/unlock"): _p("/api/people/{person}/unlock", NO_REASON),
     ("POST", "/api/people/<username>/logout-everywhere"): _p("/api/people/{person}/logout-everywhere", NO_REASON),
+    ("GET", "/api/admin/clock"): _p("/api/admin/clock"),
+    ("POST", "/api/admin/clock"): _p("/api/admin/clock", {}),
+    ("POST", "/api/definitions/<key>/migrate"): _p("/api/definitions/activity_report/migrate", {"dry_run": True}),
+    ("GET", "/api/org-units/<unit_ref>/screens"): _p("/api/org-units/{unit}/screens"),
+    ("POST", "/api/org-units/<unit_ref>/screens"): _p("/api/org-units/{unit}/screens", {}),
+    ("DELETE", "/api/screens/<int:screen_id>"): _p("/api/screens/{screen}"),
+    ("GET", "/api/process-instances/<int:instance_id>/participants"):
+        _p("/api/process-instances/{instance}/participants"),
+    ("POST", "/api/process-instances/<int:instance_id>/withdraw"):
+        _p("/api/process-instances/{instance}/withdraw", {"person": "nobody", "reason": "矩阵测试"}),
+    ("POST", "/api/process-instances/<int:instance_id>/cancel"):
+        _p("/api/process-instances/{instance}/cancel", {"reason": "矩阵测试", "dry_run": True}),
+    ("POST", "/api/process-instances/<int:instance_id>/suspend"):
+        _p("/api/process-instances/{spare}/suspend", A_REASON),
+    ("POST", "/api/process-instances/<int:instance_id>/resume"):
+        _p("/api/process-instances/{spare}/resume", A_REASON),
+    ("POST", "/api/process-instances/<int:instance_id>/close-stage"):
+        _p("/api/process-instances/{instance}/close-stage", {"stage": "nonsense", "reason": "矩阵测试"}),
+    ("GET", "/api/tasks/<int:task_id>/eligible"): _p("/api/tasks/{task}/eligible"),
+    ("POST", "/api/tasks/<int:task_id>/reassign"): _p("/api/tasks/{task}/reassign", {"to": "nobody", **A_REASON}),
+    ("GET", "/api/talks/overview"): _p("/api/talks/overview"),
 }
 
 
@@ -160,6 +183,11 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
         unit_id = body["org_unit"]["id"]
         res[scope] = {"unit": unit, "unit_id": unit_id, "instance": body["id"], "task": body["open_tasks"][0]["id"],
                       "person": {"own": "m2", "sibling": "m12", "parent": "leader2"}[scope]}
+        # Resumed (409 when allowed: it runs) and then suspended, apart from the instance the other rows use.
+        spare = clients[starters[scope]].post("/api/process-instances",
+                                              json={"process_key": "activity_report", "org_unit": unit})
+        assert spare.status_code == 201, spare.get_json()
+        res[scope]["spare"] = spare.get_json()["id"]
     for scope, member, secretary, contact in (("own", "m1", "sec1", "contact1"), ("sibling", "m11", "sec2",
                                                                                  "contact2")):
         fake_clock.now = local(2026, 10, 9, 10)
@@ -181,6 +209,10 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
     schedule = clients["admin"].post("/api/schedules", json={
         "process_key": "talk_coverage", "org_unit": "demo-district", "unit_type": "branch", "cadence": "quarterly",
         "title": "季度提醒"})
+    for scope, creator in (("own", "sec1"), ("sibling", "sec2"), ("parent", "admin")):
+        screen = clients[creator].post(f"/api/org-units/{units[scope]}/screens", json={"label": "党员活动室"})
+        assert screen.status_code == 201, screen.get_json()
+        res[scope]["screen"] = screen.get_json()["id"]
     for scope in SCOPES:
         res[scope]["schedule"] = schedule.get_json()["id"] if schedule.status_code == 201 else 0
         res[scope]["notification"] = 1
