@@ -37,8 +37,12 @@ def check_credentials(session: Session, username: str, password: str) -> Person:
 
 
 def start_session(session: Session, person_id: int) -> Person:
-    """After ``check_credentials``: the person with a session key (drawn on first login), audited."""
-    person = session.get(Person, person_id)
+    """After ``check_credentials``: the person with a session key (drawn on first login), audited.
+
+    The row is locked and read afresh: two first logins at once (a phone and a desktop) would
+    otherwise each draw a key, and the one committed last would end the other's session.
+    """
+    person = session.get(Person, person_id, with_for_update=True, populate_existing=True)
     if person is None or not person.active or person.locked_at is not None:
         raise Unauthorized(WRONG)
     if person.session_key is None:

@@ -1,6 +1,7 @@
 """Accounts as people use them (issue 15 item 5, issue 14 item 3): an administrator resets a
 forgotten password on the people page; the member logs in with the temporary one and must
-choose her own first; everyone changes a password from the header; the login page says to
+choose her own first; everyone changes a password from 我的 (the tab bar on a phone, the name in
+the header on a desktop); the login page says to
 wait after too many failures; and the pages still work under the content security policy."""
 
 from __future__ import annotations
@@ -14,11 +15,22 @@ from tests.browser.conftest import DESKTOP, PHONE
 NEW = "red flag over the river"
 
 
+def _menu(page: Any, name: str) -> None:
+    """Open a page from the header where it shows (desktop), else from 我的 (the phone's tab bar)."""
+    link = page.locator("header.top").get_by_role("link", name=name)
+    if link.count() and link.first.is_visible():
+        link.first.click()
+        return
+    page.locator("nav.tabbar").get_by_role("link", name="我的").click()
+    page.wait_for_url("**/me")
+    page.locator("section.me").get_by_role("link", name=name).click()
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_reset_then_forced_change(page_as: Any, browser: Any, live_server: str, shot: Any, viewport: Any) -> None:
     width = "phone" if viewport is PHONE else "desktop"
     admin = page_as("admin", viewport=viewport)
-    admin.get_by_role("link", name="人员").click()
+    _menu(admin, "人员")
     admin.wait_for_selector("#people-list tbody tr")
     admin.fill("#people-q", "m1")
     admin.get_by_role("button", name="搜索").click()
@@ -58,16 +70,23 @@ def test_reset_then_forced_change(page_as: Any, browser: Any, live_server: str, 
     assert not member.url.endswith("/password")
 
 
-def test_change_my_password_from_the_header(page_as: Any, shot: Any) -> None:
-    page = page_as("sec1", viewport=PHONE)
-    page.get_by_role("link", name="修改密码").click()
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_change_my_password_from_me(page_as: Any, shot: Any, viewport: Any) -> None:
+    width = "phone" if viewport is PHONE else "desktop"
+    page = page_as("sec1", viewport=viewport)
+    if viewport is PHONE:
+        _menu(page, "修改密码")
+    else:
+        page.locator("header.top a.who").click()
+        page.wait_for_url("**/me")
+        page.locator("section.me").get_by_role("link", name="修改密码").click()
     page.fill("#old", "demo")
     page.fill("#new", NEW)
     page.fill("#confirm", NEW)
-    shot(page, "accounts-change-phone")
+    shot(page, f"accounts-change-{width}")
     page.get_by_role("button", name="保存新密码").click()
     page.wait_for_selector(".banner.ok")
-    shot(page, "accounts-changed-phone")
+    shot(page, f"accounts-changed-{width}")
     page.goto("/")
     page.wait_for_selector("#count-mine")  # still logged in here
 
