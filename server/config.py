@@ -132,7 +132,7 @@ class Settings:
             tls=production or _flag(env.get("VANGUARD_TLS")),
             proxy_hops=int(env.get("VANGUARD_PROXY_HOPS", "1" if trusted else "0")),
             trusted_proxies=trusted,
-            uploads_dir=Path(env.get("VANGUARD_UPLOADS_DIR") or instance_dir / "uploads"),
+            uploads_dir=Path(env["VANGUARD_UPLOADS_DIR"]) if env.get("VANGUARD_UPLOADS_DIR") else None,
             rate_limit_storage=env.get("VANGUARD_RATE_LIMIT_STORAGE", ""),
             login_limit_account=env.get("VANGUARD_LOGIN_LIMIT_ACCOUNT", cls.login_limit_account),
             login_limit_address=env.get("VANGUARD_LOGIN_LIMIT_ADDRESS", cls.login_limit_address),
@@ -140,6 +140,11 @@ class Settings:
         )
         settings.check()
         return settings
+
+    @property
+    def uploads(self) -> Path:
+        """The folder of uploaded files (``VANGUARD_UPLOADS_DIR``, else ``uploads/`` in the instance folder)."""
+        return self.uploads_dir or self.instance_dir / "uploads"
 
     @property
     def production(self) -> bool:

@@ -86,7 +86,7 @@ def backup(settings: Settings, target: Path, out: Out = print) -> Path:
             dsn, env = _libpq(url)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(staging / member),
                   dsn], env)
-        uploads = settings.uploads_dir if settings.uploads_dir and settings.uploads_dir.is_dir() else None
+        uploads = settings.uploads if settings.uploads.is_dir() else None
         manifest = {"format": FORMAT, "release": release(), "created_at": datetime.now(UTC).isoformat(),
                     "database": "sqlite" if database is not None else "postgresql",
                     "revisions": sorted(revisions), "uploads": uploads is not None}
@@ -124,8 +124,8 @@ def _refuse_overwrite(settings: Settings, replace: bool) -> None:
     if database_revisions(settings.database_url) is not None:
         raise BackupError(f"{shown(settings.database_url)} has a schema already: restore into a new, empty "
                           "database, or pass --replace to overwrite it")
-    uploads = settings.uploads_dir
-    if uploads is not None and uploads.is_dir() and any(uploads.iterdir()):
+    uploads = settings.uploads
+    if uploads.is_dir() and any(uploads.iterdir()):
         raise BackupError(f"the uploads folder {uploads} is not empty: pass --replace to overwrite it")
 
 
@@ -150,10 +150,10 @@ def restore(settings: Settings, source: Path, *, replace: bool = False, out: Out
             dsn, env = _libpq(url)
             _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
                   *(["--clean", "--if-exists"] if replace else []), "--dbname", dsn, str(staging / PG_MEMBER)], env)
-        files = _restore_uploads(staging / UPLOADS_MEMBER, settings.uploads_dir)
+        files = _restore_uploads(staging / UPLOADS_MEMBER, settings.uploads)
     revisions = set(map(str, manifest.get("revisions") or []))  # type: ignore[call-overload]
     out(f"restored {source} (release {manifest.get('release')}, {manifest.get('created_at')}) into {shown(url)}"
-        + (f" and {files} uploaded file(s) into {settings.uploads_dir}" if manifest.get("uploads") else ""))
+        + (f" and {files} uploaded file(s) into {settings.uploads}" if manifest.get("uploads") else ""))
     if revisions != head_revisions():
         out(f"  its schema is {describe(revisions)}: run `python -m server upgrade` before serving it")
     return manifest
@@ -167,8 +167,8 @@ def _restore_sqlite(copy: Path, database: Path) -> None:
         raise BackupError(str(exc)) from None
 
 
-def _restore_uploads(copy: Path, uploads: Path | None) -> int:
-    if uploads is None or not copy.is_dir():
+def _restore_uploads(copy: Path, uploads: Path) -> int:
+    if not copy.is_dir():
         return 0
     if uploads.exists():
         shutil.rmtree(uploads)
