@@ -20,10 +20,12 @@ from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
 from server.extensions import babel, csrf, limiter, login_manager
 from server.hardening import StrictJSONProvider, StrictRequest, TrustedProxies, security_headers
+from server.ops import telemetry
 from server.ops import upgrade as ops_upgrade
 from server.ops.version import release
 from server.startup import on_start, start_background
 from server.web import assets, web_bp
+from server.web.health import health_bp
 
 log = logging.getLogger("vanguard")
 
@@ -110,6 +112,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(login_manager)
     api.register(app)
     app.register_blueprint(web_bp)
+    app.register_blueprint(health_bp)
+    telemetry.install(app)
     assets.install(app, settings.static_dist)
     ops_upgrade.register(app)
 

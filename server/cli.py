@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from server.bootstrap import bootstrap
 from server.config import ConfigError, Settings, forbid_in_production
 from server.database import db
 from server.errors import DomainError
-from server.ops import archive, clock_control
+from server.ops import archive, clock_control, logs
 from server.ops import upgrade as ops
 from server.web import assets
 from server.workflow import scheduler
@@ -100,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{len(manifest)} static files fingerprinted and compressed in {settings.static_dist}")
         return 0
     if args.command == "scheduler":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logs.configure()
         settings.scheduler = "off"
         bootstrap(settings)
         return scheduler.loop(args.interval, once=args.once)
