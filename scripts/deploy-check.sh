@@ -6,7 +6,8 @@
 #
 #   scripts/deploy-check.sh                    a fresh venv: pip install -e (needs the package index)
 #   DEPLOY_CHECK_VENV=.venv scripts/deploy-check.sh    reuse a venv (the suite does: fast)
-#   DEPLOY_CHECK_DATABASE_URL=postgresql+psycopg://...  a PostgreSQL database (empty) instead of SQLite
+#   DEPLOY_CHECK_DATABASE_URL=postgresql+psycopg://.../a DEPLOY_CHECK_RESTORE_URL=postgresql+psycopg://.../b
+#                                              two empty PostgreSQL databases instead of SQLite files
 #
 # Prints each step; exits non-zero at the first that fails. Leaves nothing behind.
 set -euo pipefail
@@ -110,10 +111,10 @@ step "7. restore into a fresh instance and serve it"
 export VANGUARD_INSTANCE_DIR="$WORK/var/lib/vanguard-restored"
 export VANGUARD_UPLOADS_DIR="$VANGUARD_INSTANCE_DIR/uploads"
 if [[ -n "${DEPLOY_CHECK_DATABASE_URL:-}" ]]; then
-    "$PY" -m server restore "$WORK/backups/vanguard.tar.gz" --replace
-else
-    "$PY" -m server restore "$WORK/backups/vanguard.tar.gz"
+    [[ -n "${DEPLOY_CHECK_RESTORE_URL:-}" ]] || fail "set DEPLOY_CHECK_RESTORE_URL: an empty database to restore into"
+    export VANGUARD_DATABASE_URL="$DEPLOY_CHECK_RESTORE_URL"
 fi
+"$PY" -m server restore "$WORK/backups/vanguard.tar.gz"
 [[ "$(cat "$VANGUARD_UPLOADS_DIR/2027/photo.txt")" == "活动照片" ]] || fail "the uploaded file was not restored"
 "$PY" -m server version | grep -q "(up to date)" || fail "the restored database is not up to date"
 serve
