@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ from flask import Flask
 from server.accounts.first_admin import create_first_admin
 from server.app import create_app
 from server.cli import main
-from server.config import ConfigError, Settings
+from server.config import ROOT, ConfigError, Settings
 from server.database import db
 from server.hardening import TrustedProxies
 
@@ -132,3 +135,13 @@ def test_a_bad_trusted_proxy_is_refused_at_start():
         TrustedProxies(_echo, ["127.0.0.1", "not-an-address"], 1)
 
 
+
+
+def test_gunicorn_refuses_to_serve_without_the_key_and_says_why(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+    env.update(VANGUARD_ENV="production", VANGUARD_INSTANCE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    done = subprocess.run([str(gunicorn), "--bind", "127.0.0.1:0", "--no-control-socket", "server.wsgi:app"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 4, done.stderr[-2000:]  # the systemd units' RestartPreventExitStatus
+    assert "refused: VANGUARD_ENV=production needs VANGUARD_SECRET_KEY" in done.stdout + done.stderr
