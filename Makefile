@@ -25,7 +25,7 @@ LINT_PATHS    := server inbox tests
 TYPED_PATHS   := server inbox
 
 .PHONY: help setup venv node node_modules vendor browser services migrate run seed-demo \
-        test pytest lint bench scale-out clean distclean
+        test pytest lint bench scale-out deploy-check nginx clean distclean
 
 help:
 	@echo "Targets:"
@@ -39,7 +39,9 @@ help:
 	@echo "  lint           ruff check $(LINT_PATHS); mypy $(TYPED_PATHS); lint-imports"
 	@echo "  bench          python -m bench $(BENCH_ARGS)"
 	@echo "  scale-out      gunicorn -w $(WORKERS) on $(HOST):$(PORT) + celery worker (server.worker)"
+	@echo "  deploy-check   scripts/deploy-check.sh: docs/deploy.md followed in a clean temporary folder (~2 min)"
 	@echo "  browser        scripts/ensure-browser.sh (Debian chromium + CJK font)"
+	@echo "  nginx          scripts/ensure-nginx.sh (Debian nginx + openssl, for tests/deploy/test_behind_nginx.py)"
 	@echo "  services       scripts/ensure-services.sh (PostgreSQL, Redis) -> $(SERVICES_ENV)"
 	@echo "  clean          caches, static/vendor, .make-* ; distclean: also .venv and node_modules"
 
@@ -79,6 +81,9 @@ $(VENDOR_STAMP): $(NODE_STAMP) scripts/vendor-assets.sh scripts/bundle-bpmnlint.
 
 browser:
 	@bash scripts/ensure-browser.sh
+
+nginx:
+	@bash scripts/ensure-nginx.sh
 
 # Always re-checked: writes $(SERVICES_ENV) (export/unset of VANGUARD_TEST_*_URL).
 services:
@@ -130,6 +135,9 @@ lint: $(VENV_STAMP)
 	$(VENV)/bin/mypy $(TYPED_PATHS) || status=1; \
 	$(VENV)/bin/lint-imports --no-cache || status=1; \
 	exit $$status
+
+deploy-check: $(VENV_STAMP) $(VENDOR_STAMP)
+	DEPLOY_CHECK_VENV=$(VENV) bash scripts/deploy-check.sh
 
 bench: $(VENV_STAMP) services
 	set -a; source $(SERVICES_ENV); set +a; \

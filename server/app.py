@@ -19,10 +19,13 @@ from server.auth import init_login, too_many
 from server.bootstrap import bootstrap
 from server.config import ROOT, Settings
 from server.extensions import babel, csrf, limiter, login_manager
-from server.hardening import StrictJSONProvider, StrictRequest, header_values, security_headers
+from server.hardening import StrictJSONProvider, StrictRequest, TrustedProxies, header_values, security_headers
+from server.ops import telemetry
 from server.ops import upgrade as ops_upgrade
+from server.ops.version import release
 from server.startup import on_start, start_background
 from server.web import assets, web_bp
+from server.web.health import health_bp
 
 log = logging.getLogger("vanguard")
 
@@ -64,7 +67,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             setattr(settings, key, overrides.pop(key))
     app = Flask(__name__, instance_path=str(settings.instance_dir), static_folder="../static",
                 static_url_path="/static")
-    if settings.proxy_hops:
+    if settings.trusted_proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies,  # type: ignore[method-assign]
+                                      max(settings.proxy_hops, 1))
+    elif settings.proxy_hops:  # development only (Settings.check)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     app.json = StrictJSONProvider(app)
@@ -91,6 +97,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         VANGUARD=settings,
     )
     app.config.update(overrides)
+    if settings.production:  # no debugger, no tracebacks in pages, whatever FLASK_DEBUG says
+        app.debug = False
+        app.config.update(DEBUG=False, PROPAGATE_EXCEPTIONS=False)
 
     _compile_translations()
     bootstrap(settings)
@@ -103,6 +112,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(login_manager)
     api.register(app)
     app.register_blueprint(web_bp)
+    app.register_blueprint(health_bp)
+    telemetry.install(app)
     assets.install(app, settings.static_dist, headers=header_values(tls=settings.tls))
     ops_upgrade.register(app)
 
@@ -113,6 +124,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             session.close()
 
     if app.config.get("VANGUARD_STARTUP", True):
+        log.info("Vanguard %s starting: %s", release(), settings.summary())
         on_start(app, settings)
         start_background(settings)
     return app

@@ -63,7 +63,10 @@ def configure(settings: Settings) -> None:
 
 
 def bootstrap(settings: Settings) -> Registry:
-    """Apply ``settings``, bind the database and install every hook; returns the registry."""
+    """Apply ``settings``, bind the database and install every hook; returns the registry.
+
+    Refuses (``ConfigError``) settings its mode forbids, overrides included (``Settings.check``)."""
+    settings.check()
     configure(settings)
     db.init(settings.database_url)
     clock_control.install(settings.clock_control)

@@ -13,17 +13,25 @@
   A small ``after_request`` rather than flask-talisman: the headers are fixed strings, and
   talisman's other duties (forcing HTTPS, cookie flags) belong to the TLS proxy and to
   ``Settings.tls`` here, so we would mostly be switching it off (docs/security.md).
+* **Proxies** (``TrustedProxies``): ``X-Forwarded-For``/``-Proto``/``-Host`` are read (werkzeug's
+  ``ProxyFix``) only on a connection from a configured proxy; from anyone else they are
+  ignored, so a client cannot choose the address the login throttle counts or fake https.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from server.config import ConfigError
 
 MAX_DEPTH = 32
 """Objects and arrays inside each other; our forms use four or five."""
@@ -140,3 +148,34 @@ def security_headers(app: Flask, *, tls: bool) -> None:
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(proxies: Iterable[str]) -> tuple[Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+    except ValueError as exc:
+        raise ConfigError(f"VANGUARD_TRUSTED_PROXIES: {exc}") from None
+
+
+class TrustedProxies:
+    """WSGI middleware: ``ProxyFix`` for requests whose peer is a trusted proxy, nothing for others."""
+
+    def __init__(self, app: Any, proxies: Iterable[str], hops: int) -> None:
+        self.direct = app
+        self.fixed = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)
+        self.networks = _networks(proxies)
+
+    def trusted(self, peer: str | None) -> bool:
+        try:
+            address = ipaddress.ip_address(peer or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.trusted(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.direct(environ, start_response)

@@ -96,6 +96,7 @@ def _send(job_id: int) -> None:
 @app.task(name="vanguard.dispatch")
 def dispatch() -> int:
     """One dispatcher pass; also usable from ``celery beat`` if the bootstep is not wanted."""
+    scheduler.heartbeat_quietly("celery")
     scheduler.run_daily(clock.now())
     ids = scheduler.dispatch_due(_send, lease=LEASE)
     if mail.enabled():

@@ -11,14 +11,24 @@ walk it again and again.
 
 import gc
 import os
+import sys
 
 from server.app import create_app
-from server.config import Settings
+from server.config import ConfigError, Settings
+from server.ops import logs
 from server.ops.serving import hold_while_serving
 from server.ops.version import sqlite_file
 
-hold_while_serving(sqlite_file(Settings.from_env().database_url))  # `upgrade` refuses while this process lives
-app = create_app()
+APP_LOAD_ERROR = 4
+"""gunicorn's exit status for "the app cannot be loaded": the master stops instead of respawning workers."""
+
+logs.configure()
+try:
+    hold_while_serving(sqlite_file(Settings.from_env().database_url))  # `upgrade` refuses while this process lives
+    app = create_app()
+except ConfigError as exc:
+    print(f"refused: {exc}", file=sys.stderr, flush=True)
+    sys.exit(APP_LOAD_ERROR)
 
 if os.environ.get("VANGUARD_BENCH_FLOOR") == "1":
     # Benchmark-only endpoints (the floor and the naive baseline), never on otherwise: docs/benchmarks.md.

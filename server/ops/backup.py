@@ -1,4 +1,4 @@
-"""A copy of an SQLite database taken before it is migrated."""
+"""Copies of an SQLite database: the one taken before it is migrated, and the online copy itself."""
 
 from __future__ import annotations
 
@@ -20,11 +20,20 @@ def backup_sqlite(database: Path, revisions: set[str], now: datetime | None = No
     while target.exists():
         n += 1
         target = database.with_name(f"{database.name}.backup-{label}-{stamp}-{n}.sqlite")
-    source = sqlite3.connect(database, timeout=30)
-    copy = sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        copy.close()
-        source.close()
+    copy_sqlite(database, target)
     return target
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy the database ``source`` into ``target`` (created or overwritten) with the online backup API.
+
+    All pages in one step, under one read transaction: a consistent state even while a server
+    writes (WAL mode: writers go on; the copy sees the last commit before it started).
+    """
+    reader = sqlite3.connect(source, timeout=30)
+    writer = sqlite3.connect(target, timeout=30)
+    try:
+        reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -28,6 +29,12 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
 
 
+@cache
+def release_heads() -> frozenset[str]:
+    """``head_revisions`` read once per process (``GET /readyz`` asks often; the files do not change)."""
+    return frozenset(head_revisions())
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of an SQLite URL (absolute), or None for another database or an in-memory one."""
     if not url.startswith("sqlite"):
@@ -51,10 +58,10 @@ def database_revisions(url: str) -> set[str] | None:
             stored = {str(r) for r in connection.execute(text("SELECT version_num FROM alembic_version")).scalars()}
     finally:
         engine.dispose()
-    return _with_dependencies(stored)
+    return with_dependencies(stored)
 
 
-def _with_dependencies(stored: set[str]) -> set[str]:
+def with_dependencies(stored: set[str]) -> set[str]:
     """The stored revisions and the heads they depend on.
 
     A migration that ``depends_on`` another branch's head (0010 on 0003: it adds columns to

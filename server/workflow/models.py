@@ -193,3 +193,18 @@ class InstanceComment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[Person] = relationship()
+
+
+class SchedulerHeartbeat(Base):
+    """When each scheduler process (embedded thread, standalone loop, Celery dispatcher) last ran a pass.
+
+    ``GET /readyz`` reads the newest row: no fresh row means nobody fires timers. One row per
+    ``host:pid``, rewritten at most every ``scheduler.HEARTBEAT_EVERY`` seconds; rows a day
+    old are dropped by the next beat.
+    """
+
+    __tablename__ = "scheduler_heartbeat"
+
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 
 from server import clock
@@ -45,12 +46,15 @@ from server.workflow.jobs import (
     record_failure,
     worker_id,
 )
-from server.workflow.models import TimerJob
+from server.workflow.models import SchedulerHeartbeat, TimerJob
 
 log = logging.getLogger("vanguard.scheduler")
 
 INTERVAL = 1.0
 """Seconds between passes of the embedded thread and the standalone loop."""
+HEARTBEAT_EVERY = 15.0
+"""Seconds between two heartbeat rows of one process (a write every pass would be a write a second)."""
+HEARTBEAT_KEPT = timedelta(days=1)
 
 
 
@@ -209,6 +213,35 @@ def dispatch_due(send: Callable[[int], Any], *, lease: float = 30.0, limit: int 
     return ids
 
 
+_last_beat: dict[str, float] = {}
+
+
+def heartbeat(mode: str, *, force: bool = False) -> bool:
+    """Record that this process's scheduler (``mode``: embedded, loop, celery) is alive; at most
+    every ``HEARTBEAT_EVERY`` seconds unless ``force``. Returns whether a row was written."""
+    me = worker_id()
+    moment = time.monotonic()
+    if not force and moment - _last_beat.get(me, -HEARTBEAT_EVERY) < HEARTBEAT_EVERY:
+        return False
+    now = clock.now()
+    with db.transaction() as session:
+        row = session.get(SchedulerHeartbeat, me)
+        if row is None:
+            session.add(SchedulerHeartbeat(worker=me, mode=mode, beat_at=now))
+        else:
+            row.mode, row.beat_at = mode, now
+        session.execute(delete(SchedulerHeartbeat).where(SchedulerHeartbeat.beat_at < now - HEARTBEAT_KEPT))
+    _last_beat[me] = moment
+    return True
+
+
+def heartbeat_quietly(mode: str) -> None:
+    try:
+        heartbeat(mode)
+    except Exception:  # noqa: BLE001 - a missing table (not yet migrated) must not stop the timers
+        log.warning("scheduler heartbeat not written", exc_info=True)
+
+
 # -- embedded mode --------------------------------------------------------------------------
 
 
@@ -224,6 +257,7 @@ class EmbeddedScheduler(threading.Thread):
         log.info("embedded scheduler started (every %.1f s)", self.interval)
         while not self.stopping.is_set():
             try:
+                heartbeat_quietly("embedded")
                 run_daily(clock.now())
                 result = run_pending()
                 if result.fired or result.failed or result.schedules:
@@ -272,6 +306,7 @@ def loop(interval: float = INTERVAL, *, once: bool = False) -> int:
     log.info("scheduler loop started (every %.1f s) as %s", interval, worker_id())
     while not stopping.is_set():
         try:
+            heartbeat_quietly("loop")
             result = run_pending()
             if result.fired or result.failed or result.schedules:
                 log.info("pass: %s", result.as_dict())

@@ -268,3 +268,39 @@ HEADER = """\
 # 200/201/204: allowed and done; 400/409/422: allowed, the (deliberately empty) request refused after
 # the authorization; 403/404: not allowed (404 where even the existence of the thing is not told).
 """
+
+
+OPEN_WITHOUT_LOGIN = {
+    ("GET", "/login"): "the login form",
+    ("POST", "/login"): "logging in",
+    ("GET", "/lang/<code>"): "choosing the language before logging in (a cookie)",
+    ("GET", "/wall/<token>"): "a wall screen: the secret token in the link is the credential (issue 17.10)",
+    ("GET", "/static/<path:filename>"): "static files",
+    ("GET", "/healthz"): "the process answers: nothing about any person or unit",
+    ("GET", "/readyz"): "database, migrations and scheduler up or not: nothing about any person or unit",
+    ("GET", "/metrics"): "counts and latencies per route template; nginx answers it to the machine only",
+}
+"""Routes outside /api that answer someone who is not logged in (issue 22.5); each reviewed."""
+_SAMPLE = {"<int:task_id>": "1", "<int:instance_id>": "1", "<int:talk_id>": "1", "<int:report_id>": "1",
+           "<code>": "en", "<key>": "activity_report", "<unit_ref>": "demo-branch1", "<token>": "x" * 40,
+           "<path:filename>": "app.css"}
+
+
+def test_outside_the_api_only_the_reviewed_routes_answer_without_login(app: Flask) -> None:
+    client = app.test_client()
+    answered = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            continue
+        path = rule.rule
+        for placeholder, value in _SAMPLE.items():
+            path = path.replace(placeholder, value)
+        assert "<" not in path, f"no sample value for {rule.rule}: add one to _SAMPLE"
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            res = client.open(path, method=method)
+            to_login = res.status_code == 302 and "/login" in res.headers.get("Location", "")
+            if not to_login and res.status_code not in (401, 403, 404):
+                answered.append((method, rule.rule))
+    unreviewed = [r for r in answered if r not in OPEN_WITHOUT_LOGIN]
+    assert not unreviewed, f"routes answering without login that nobody reviewed: {unreviewed}"
+    assert ("GET", "/healthz") in answered and ("GET", "/metrics") in answered
