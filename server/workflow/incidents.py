@@ -138,8 +138,8 @@ def retry(session: Session, actor: Person, instance_id: int, incident_id: int) -
 
 def _retry_step(session: Session, actor: Person, instance: ProcessInstance, incident: Incident) -> str:
     if incident.cause == "task":
-        raise Conflict(f"the task at '{incident.element_id}' is open again: completing it runs the failed "
-                       "step again")
+        raise Conflict("the task whose completion failed is open again in its holder's inbox: completing it "
+                       f"runs '{incident.element_id}' again")
     if incident.job_id is not None:
         job = session.get(TimerJob, incident.job_id)
         if job is not None and job.state in (JOB_WAITING, JOB_FAILED):

@@ -48,7 +48,7 @@ def step_error(exc: WorkflowException) -> EngineError:
         error_class = script.error_class
     else:
         error_class = error_type if error_type not in (None, "unknown") else type(exc).__name__
-    return EngineError(str(exc), getattr(spec, "bpmn_id", None), error_class)
+    return EngineError(str(script or exc), getattr(spec, "bpmn_id", None), error_class)
 
 
 class Run:
@@ -291,7 +291,7 @@ class Run:
         except WorkflowException as exc:
             script = _script_failure(exc)  # its postScript failed
             error_class = script.error_class if script else None
-            raise EngineError(str(exc), task.task_spec.bpmn_id, error_class) from exc
+            raise EngineError(str(script or exc), task.task_spec.bpmn_id, error_class) from exc
 
     def dump(self) -> str:
         return dump_workflow(self._wf)
