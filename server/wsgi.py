@@ -16,9 +16,11 @@ from server.app import create_app
 from server.config import Settings
 from server.ops.serving import hold_while_serving
 from server.ops.version import sqlite_file
+from server.workflow.engine import warm_sandbox
 
 hold_while_serving(sqlite_file(Settings.from_env().database_url))  # `upgrade` refuses while this process lives
 app = create_app()
+warm_sandbox()  # the first script of this serving process finds a worker ready (docs/security.md)
 
 if os.environ.get("VANGUARD_BENCH_FLOOR") == "1":
     # Benchmark-only endpoints (the floor and the naive baseline), never on otherwise: docs/benchmarks.md.

@@ -38,7 +38,7 @@ from server.workflow.engine.inspect import (
 from server.workflow.engine.migrate import Migration, migrate_state
 from server.workflow.engine.parsing import BPMN_NS, lane_role_expression, parse_bpmn
 from server.workflow.engine.run import Run
-from server.workflow.engine.sandbox import ScriptFailed, set_script_limits
+from server.workflow.engine.sandbox import ScriptFailed, set_script_limits, warm_sandbox
 from server.workflow.engine.timeclock import set_local_timezone
 from server.workflow.engine.types import (
     DefinitionInvalid,
@@ -74,4 +74,5 @@ __all__ = [
     "set_local_timezone",
     "set_script_limits",
     "start_timer",
+    "warm_sandbox",
 ]

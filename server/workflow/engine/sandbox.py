@@ -176,3 +176,8 @@ sandbox = Sandbox()
 
 def set_script_limits(seconds: float, memory_mb: int) -> None:
     sandbox.configure(Limits(seconds, memory_mb))
+
+
+def warm_sandbox() -> None:
+    """Start one worker in the background, so that a serving process's first script does not wait for it."""
+    threading.Thread(target=sandbox._warm_one, name="sandbox-warm", daemon=True).start()
