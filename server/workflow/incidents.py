@@ -82,7 +82,8 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         "occurred_at": incident.occurred_at.isoformat(), "last_occurred_at": incident.last_occurred_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "process_key": instance.definition.key, "version": instance.definition.version,
-        "org_unit": instance.org_unit.code if instance.org_unit else None, "title": instance.title,
+        "org_unit": instance.org_unit.code if instance.org_unit else None,
+        "org_unit_name": instance.org_unit.name if instance.org_unit else None, "title": instance.title,
     }
 
 

@@ -23,6 +23,7 @@ class Incident(Out):
     process_key: str
     version: int
     org_unit: str | None
+    org_unit_name: str | None
     title: str | None
 
 
