@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from server import audit, clock
 from server.access import oversees, visible_unit_filter
@@ -91,6 +91,8 @@ def open_incidents(session: Session, person: Person) -> list[dict[str, Any]]:
     """The open incidents of the instances the caller oversees (all of them for a designer)."""
     stmt = (select(Incident).join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .options(joinedload(Incident.instance).joinedload(ProcessInstance.definition),
+                     joinedload(Incident.instance).joinedload(ProcessInstance.org_unit))
             .where(Incident.state == OPEN).order_by(Incident.last_occurred_at.desc(), Incident.id.desc()).limit(500))
     if not is_designer(session, person):
         stmt = stmt.join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id).where(

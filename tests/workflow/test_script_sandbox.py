@@ -77,6 +77,8 @@ REFUSED = [
     ("script", "Evil", "x = ().__class__.__subclasses__()", "__class__"),
     ("script", "Evil", "x = getattr((), '__class__')", "'getattr' is not offered"),
     ("script", "Evil", "x = '{0.__class__}'.format(1)", "str.format"),
+    ("script", "Evil", "x = '{0.real}'.format_map({})", "str.format_map"),
+    ("script", "Evil", "x = f'{().__class__}'", "__class__"),
     ("script", "Evil", "raise SystemExit(3)", "'SystemExit' is not offered"),
     ("script", "Evil", "raise KeyboardInterrupt", "'KeyboardInterrupt' is not offered"),
     ("script", "Evil", "exec('x = 1')", "'exec' is not offered"),
