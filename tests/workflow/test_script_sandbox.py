@@ -4,6 +4,7 @@ in the sandbox while everyone else's requests go on (docs/security.md, "Scripts 
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from pathlib import Path
@@ -178,6 +179,19 @@ def test_scripts_see_their_data_and_globals_and_leave_only_data(quick):
                              "del gone\ntimer = working_days(3)", {"n": 2, "gone": 1}, {})
     assert left == {"n": 2, "result": 4, "when": __import__("datetime").date(2026, 1, 3),
                     "timer": "3 working days"}
+
+
+def test_the_worker_itself_can_open_no_file_and_holds_no_privilege(quick):
+    """Defence in depth: even a function smuggled past the policy (here, handed in as data by the
+    test itself) finds a process that can open nothing and, under root, is ``nobody``."""
+    with pytest.raises(ScriptFailed) as refused:
+        quick.run("eval", "opener('/etc/hostname')", {"opener": open}, {})
+    assert refused.value.error_class == "OSError" and "Too many open files" in refused.value.message
+    with pytest.raises(ScriptFailed) as refused:
+        quick.run("eval", "connect(('127.0.0.1', 5432))", {"connect": __import__("socket").create_connection}, {})
+    assert refused.value.error_class == "OSError"
+    if os.geteuid() == 0:
+        assert quick.run("eval", "uid()", {"uid": os.geteuid}, {}) == 65534
 
 
 def _hostile_process_deployed(as_user, script: str) -> None:

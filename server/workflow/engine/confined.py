@@ -25,7 +25,7 @@ import os
 import pickle
 import resource
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from multiprocessing.connection import Connection
 from types import CodeType, FrameType, FunctionType, ModuleType, TracebackType
@@ -61,7 +61,6 @@ SCRIPT_GLOBALS: dict[str, Any] = {
     "working_days": working_days,
     "date": date,
     "datetime": datetime,
-    "time": time,
     "timedelta": timedelta,
 }
 """What every script sees besides its task data: ``working_days`` and the datetime types."""
@@ -122,23 +121,22 @@ def compiled(source: str, mode: str) -> CodeType:
     return result.code
 
 
-def _fresh_globals(external: dict[str, Any]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"__builtins__": dict(_BUILTINS), **_GUARDS, **SCRIPT_GLOBALS}
-    namespace.update(external)
+def _namespace(context: dict[str, Any], external: dict[str, Any]) -> dict[str, Any]:
+    """Globals, then the external context, then the task data (it wins, as in SpiffWorkflow);
+    the guards and the builtins last, so that no data can stand in for them."""
+    namespace: dict[str, Any] = {**SCRIPT_GLOBALS, **external, **context, **_GUARDS}
+    namespace["__builtins__"] = dict(_BUILTINS)
     return namespace
 
 
 def evaluate(source: str, context: dict[str, Any], external: dict[str, Any]) -> Any:
-    """An expression's value; the task data wins over the globals, as in SpiffWorkflow."""
-    namespace = _fresh_globals(external)
-    namespace.update(context)
-    return eval(compiled(source, "eval"), namespace)  # noqa: S307 - restricted code, confined process
+    """An expression's value over the task data."""
+    return eval(compiled(source, "eval"), _namespace(context, external))  # noqa: S307 - restricted, confined
 
 
 def execute(source: str, context: dict[str, Any], external: dict[str, Any]) -> dict[str, Any]:
     """Run a script over the task data; returns the task data it leaves (no functions, no globals)."""
-    namespace = dict(context)
-    namespace.update(_fresh_globals(external))
+    namespace = _namespace(context, external)
     exec(compiled(source, "exec"), namespace)  # noqa: S102 - restricted code, confined process
     left_out = set(_GUARDS) | set(SCRIPT_GLOBALS) | set(external) | {"__builtins__"}
     return {k: v for k, v in namespace.items() if k not in left_out and not callable(v)}
