@@ -22,7 +22,7 @@ from inbox.forms import split_confidential, validate_form
 from inbox.models import COMPLETED, OPEN, Task
 from inbox.queries import task_summary
 from server import audit, clock
-from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, StepFailed
 from server.org.models import Person
 from server.workflow.definitions import form_schema
 from server.workflow.engine import EngineError
@@ -30,7 +30,7 @@ from server.workflow.hooks import Completion, TaskDone, registry
 from server.workflow.jobs import cancel_task_jobs
 from server.workflow.models import InstancePart, ProcessInstance
 from server.workflow.runs import load_part_run, load_run
-from server.workflow.saving import advance_and_save, advance_part_and_save
+from server.workflow.saving import advance_and_save, advance_part_and_save, step_failed
 
 
 def _run_completion_handler(
@@ -152,16 +152,26 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
     others_open = run.ready_task_ids() - {task.engine_task_id}
     try:
         run.complete(task.engine_task_id, data)
+        _mark_completed(session, task, person, data)
+        cancel_task_jobs(session, [task.id])
+        extra: dict[str, Any] = {"confidential_fields": sorted(confidential)} if confidential else {}
+        audit.record(session, "task.completed", actor=person, instance_id=instance.id, task_id=task.id,
+                     element_id=task.element_id, data=data, **extra)
+        if part is None:
+            advance_and_save(session, instance, definition, run, person, open_tasks=others_open)
+        else:
+            advance_part_and_save(session, instance, definition, part, run, person, open_tasks=others_open)
     except EngineError as exc:
+        if exc.error_class is not None:  # the task's own postScript failed
+            raise _task_failed(step_failed(exc, instance), task) from exc
         raise Conflict(f"the process does not wait for this task any more: {exc}") from exc
-    _mark_completed(session, task, person, data)
-    cancel_task_jobs(session, [task.id])
-    extra: dict[str, Any] = {"confidential_fields": sorted(confidential)} if confidential else {}
-    audit.record(session, "task.completed", actor=person, instance_id=instance.id, task_id=task.id,
-                 element_id=task.element_id, data=data, **extra)
-    if part is None:
-        advance_and_save(session, instance, definition, run, person, open_tasks=others_open)
-    else:
-        advance_part_and_save(session, instance, definition, part, run, person, open_tasks=others_open)
+    except StepFailed as failed:  # a script after it: the completion is rolled back, an incident kept
+        raise _task_failed(failed, task) from failed
     return {"task": task_summary(task), "instance": {"id": instance.id, "state": instance.state,
                                                      "stage": instance.stage}}
+
+
+def _task_failed(failed: StepFailed, task: Task) -> StepFailed:
+    """A step that failed on completing ``task``: its incident says so (retried by completing it again)."""
+    failed.cause, failed.task_id = "task", task.id
+    return failed

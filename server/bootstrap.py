@@ -25,8 +25,8 @@ from server.database import db
 from server.notifications import mail
 from server.ops import clock_control
 from server.talks.family import TALK_FAMILY, TALK_REPORT_FAMILY
-from server.workflow import jobs, schedules
-from server.workflow.engine import set_local_timezone
+from server.workflow import incidents, jobs, schedules
+from server.workflow.engine import set_local_timezone, set_script_limits
 from server.workflow.hooks import ProcessFamily, Registry, registry
 
 PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (
@@ -44,6 +44,7 @@ def install(target: Registry) -> None:
     fresh = Registry()
     fresh.use_inbox(rows)
     fresh.on_save(jobs.sync_instance_jobs)
+    fresh.on_save(incidents.resolve_on_save)
     fresh.on_job(jobs.BPMN_TIMER, jobs.fire_bpmn_timer)
     fresh.on_job(jobs.TASK_DUE, reminders.fire_task_due)
     fresh.on_job(jobs.REMINDER, reminders.fire_task_due)
@@ -58,6 +59,7 @@ def configure(settings: Settings) -> None:
     """The settings every process that runs or saves instances needs."""
     mail.configure(settings.smtp_host, settings.smtp_port, settings.mail_from)
     set_local_timezone(ZoneInfo(settings.timezone))
+    set_script_limits(settings.script_seconds, settings.script_memory_mb)
     schedules.set_timezone(settings.timezone)
     reminders.set_timezone(settings.timezone)
 

@@ -102,6 +102,8 @@ class Settings:
     login_limit_account: str = "5 per minute;20 per hour"
     login_limit_address: str = "30 per minute;300 per hour"
     max_request_bytes: int = 8 * 1024 * 1024
+    script_seconds: float = 1.0
+    script_memory_mb: int = 256
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -137,6 +139,8 @@ class Settings:
             login_limit_account=env.get("VANGUARD_LOGIN_LIMIT_ACCOUNT", cls.login_limit_account),
             login_limit_address=env.get("VANGUARD_LOGIN_LIMIT_ADDRESS", cls.login_limit_address),
             max_request_bytes=int(env.get("VANGUARD_MAX_REQUEST_BYTES", str(cls.max_request_bytes))),
+            script_seconds=float(env.get("VANGUARD_SCRIPT_SECONDS", str(cls.script_seconds))),
+            script_memory_mb=int(env.get("VANGUARD_SCRIPT_MEMORY_MB", str(cls.script_memory_mb))),
         )
         settings.check()
         return settings

@@ -43,3 +43,23 @@ class Invalid(DomainError):
 class BadRequest(DomainError):
     code = "bad_request"
 
+
+
+class StepFailed(Invalid):
+    """A step of an instance failed in a script or expression (or the engine could not take it).
+
+    The step's transaction is rolled back; ``server.requests.write`` (or the timer loop) then
+    records an incident in a transaction of its own and sets ``incident_id``.
+    """
+
+    def __init__(self, message: str, details: list[dict[str, Any]], *, instance_id: int | None,
+                 element_id: str | None, error_class: str, reason: str, cause: str = "step"):
+        super().__init__(message, details)
+        self.instance_id = instance_id
+        self.element_id = element_id
+        self.error_class = error_class
+        self.reason = reason
+        self.cause = cause
+        self.task_id: int | None = None
+        self.job_id: int | None = None
+        self.incident_id: int | None = None

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from server import idempotency
 from server.database import db
-from server.errors import NotFound
+from server.errors import NotFound, StepFailed
 from server.org.models import Person
+from server.workflow import incidents
 
 T = TypeVar("T")
 
@@ -31,12 +32,20 @@ def write(fn: Callable[[Session], T]) -> T:
     A request with an ``Idempotency-Key`` claims its key in the transaction of its first
     successful use case (``server.idempotency``), so the work is done once however often
     the request is sent.
+
+    A step that failed in a script (``StepFailed``) is rolled back like any error, then
+    kept as an incident of its instance in a transaction of its own.
     """
     pending = g.get("idempotency") if has_request_context() and not g.get("idempotency_claimed") else None
-    with db.transaction() as session:
-        if pending is not None:
-            idempotency.claim(session, pending)
-        result = fn(session)
+    try:
+        with db.transaction() as session:
+            if pending is not None:
+                idempotency.claim(session, pending)
+            result = fn(session)
+    except StepFailed as failed:
+        with db.transaction() as session:
+            incidents.record(session, failed)
+        raise
     if pending is not None:
         g.idempotency_claimed = True
     return result

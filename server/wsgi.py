@@ -18,6 +18,7 @@ from server.config import ConfigError, Settings
 from server.ops import logs
 from server.ops.serving import hold_while_serving
 from server.ops.version import sqlite_file
+from server.workflow.engine import warm_sandbox
 
 APP_LOAD_ERROR = 4
 """gunicorn's exit status for "the app cannot be loaded": the master stops instead of respawning workers."""
@@ -26,6 +27,7 @@ logs.configure()
 try:
     hold_while_serving(sqlite_file(Settings.from_env().database_url))  # `upgrade` refuses while this process lives
     app = create_app()
+    warm_sandbox()  # the first script of this serving process finds a worker ready (docs/security.md)
 except ConfigError as exc:
     print(f"refused: {exc}", file=sys.stderr, flush=True)
     sys.exit(APP_LOAD_ERROR)

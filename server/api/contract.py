@@ -32,6 +32,8 @@ class ErrorDetail(BaseModel):
     field: str | None = None
     element_id: str | None = None
     message: str
+    error_class: str | None = None  # a step that failed: what failed it (docs/security.md, incidents)
+    incident_id: int | None = None  # ... and the incident it left
 
 
 class Error(BaseModel):

@@ -23,7 +23,7 @@ from server.api.schemas.instances import (
 )
 from server.org.models import OrgUnit
 from server.requests import me, read, write
-from server.workflow import instances
+from server.workflow import incidents, instances
 from server.workflow.models import InstanceComment, ProcessDefinition, ProcessInstance
 
 bp = Blueprint("instances", __name__)
@@ -73,8 +73,12 @@ def get_instance(instance_id: int) -> Any:
     """State, stage, open tasks and history of an instance"""
 
     def fetch(session: Session) -> dict[str, Any]:
-        instance = instance_views.get_visible_instance(session, instance_id, me(session))
-        return instance_views.instance_dict(session, instance, full=True)
+        person = me(session)
+        instance = instance_views.get_visible_instance(session, instance_id, person)
+        result = instance_views.instance_dict(session, instance, full=True)
+        if incidents.may_see_incidents(session, person, instance):
+            result["incidents"] = incidents.of_instance(session, instance.id)
+        return result
 
     return jsonify(read(fetch))
 

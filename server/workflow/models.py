@@ -208,3 +208,34 @@ class SchedulerHeartbeat(Base):
     worker: Mapped[str] = mapped_column(String(120), primary_key=True)
     mode: Mapped[str] = mapped_column(String(16))
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Incident(Base):
+    """A step of an instance that failed in a script or expression (docs/security.md, incidents).
+
+    The step itself was rolled back; this row, written in a transaction of its own, says
+    where (``element_id``), what (``error_class``, ``message``) and how it came
+    (``cause``: ``task`` for a completion, ``timer`` for a fired timer, ``step`` for a retry).
+    The same failure again at the same element counts ``occurrences``; a later successful
+    save of the instance resolves it.
+    """
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_state_instance", "state", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    element_id: Mapped[str | None] = mapped_column(String(128))
+    error_class: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str] = mapped_column(String(16))
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("timer_job.id"))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    instance: Mapped[ProcessInstance] = relationship()

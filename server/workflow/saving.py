@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import audit, clock
-from server.errors import Conflict, Invalid
+from server.errors import Conflict, StepFailed
 from server.org.models import Person
 from server.workflow.engine import EngineError, Run, Snapshot
 from server.workflow.hooks import registry
@@ -31,15 +31,22 @@ from server.workflow.models import (
 from server.workflow.runs import load_run
 
 
-def _advance(run: Run) -> Snapshot:
+def _advance(run: Run, instance: ProcessInstance) -> Snapshot:
     try:
         return run.advance()
     except EngineError as exc:
-        where = f" at element '{exc.element_id}'" if exc.element_id else ""
-        raise Invalid(
-            f"the process cannot continue{where}: {exc}",
-            [{"element_id": exc.element_id, "message": str(exc)}],
-        ) from exc
+        raise step_failed(exc, instance) from exc
+
+
+def step_failed(exc: EngineError, instance: ProcessInstance) -> StepFailed:
+    """The step's error, naming the element, for the caller and for the incident it leaves."""
+    where = f" at element '{exc.element_id}'" if exc.element_id else ""
+    return StepFailed(
+        f"the process cannot continue{where}: {exc}",
+        [{"element_id": exc.element_id, "message": str(exc), "error_class": exc.error_class}],
+        instance_id=instance.id, element_id=exc.element_id, error_class=exc.error_class or "EngineError",
+        reason=str(exc),
+    )
 
 
 def write_instance(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
@@ -84,7 +91,7 @@ def advance_and_save(
     ``open_tasks``: the engine ids of the main workflow's open task rows, when the caller
     knows them (they are the ready tasks of the state it loaded); else they are read.
     """
-    snapshot = _advance(run)
+    snapshot = _advance(run, instance)
     main_stage = _earliest(definition, snapshot.open_stages)
     new_parts = _start_parts(session, instance, definition, snapshot, actor)
     if snapshot.cancelled_parts:
@@ -122,7 +129,7 @@ def advance_part_and_save(
 ) -> Snapshot:
     """Step one detached body and save it; when it ends, its main workflow takes its result and
     is stepped and saved too (``advance_and_save``), all in the caller's transaction."""
-    snapshot = _advance(run)
+    snapshot = _advance(run, instance)
     part_stage = None if snapshot.completed else _earliest(definition, snapshot.open_stages)
     changed = part_stage != part.stage
     _write_part(session, part, state=PART_COMPLETED if snapshot.completed else PART_RUNNING, stage=part_stage,

@@ -31,9 +31,10 @@ from sqlalchemy.exc import OperationalError
 from server import clock
 from server.calendar.due import SHANGHAI
 from server.database import db
+from server.errors import StepFailed
 from server.notifications import mail
 from server.notifications import service as notifications
-from server.workflow import schedules
+from server.workflow import incidents, schedules
 from server.workflow.hooks import registry
 from server.workflow.jobs import (
     Busy,
@@ -123,6 +124,9 @@ def fire_one(now: datetime, *, job_id: int | None = None, skip: set[int] | None 
         skip.add(claimed)
         with db.transaction() as session:
             record_failure(session, claimed, f"{type(exc).__name__}: {exc}", now, worker)
+            if isinstance(exc, StepFailed):
+                exc.cause, exc.job_id = "timer", claimed
+                incidents.record(session, exc)
         return claimed, "error"
 
 

@@ -1,11 +1,22 @@
-// One process instance: its stage among the stages, open tasks, history and comments.
+// One process instance: its stage among the stages, open tasks, incidents (its overseers),
+// history and comments.
 (function () {
   const { t, el, api, when } = window.VG;
   const { history } = window.VGForms;
   window.VG.add({ "open tasks": "待办任务", "no comments": "还没有评论", "started by": "发起人", running: "办理中",
-    completed: "已办结", "stage of": "当前阶段", "write something": "请填写评论内容" },
+    completed: "已办结", "stage of": "当前阶段", "write something": "请填写评论内容",
+    incidents: "流程故障", "incident open": "未解决", "incident resolved": "已解决", retry: "重试",
+    "at element": "环节", times: "次", "retry scheduled": "已重新安排，计时器稍后再次触发",
+    "retry resolved": "已重新执行，故障已解决",
+    "retry by completing": "该故障发生在办理任务时：任务已回到办理人的待办中，办理人修正后重新提交即重新执行。",
+    "act incident.opened": "发生流程故障", "act incident.retried": "重试流程故障" },
   { "open tasks": "Open tasks", "no comments": "No comments yet", "started by": "Started by", running: "Running",
-    completed: "Completed", "stage of": "Current stage", "write something": "Write something first" });
+    completed: "Completed", "stage of": "Current stage", "write something": "Write something first",
+    incidents: "Incidents", "incident open": "Open", "incident resolved": "Resolved", retry: "Retry",
+    "at element": "Element", times: "×", "retry scheduled": "Scheduled: the timer fires again shortly",
+    "retry resolved": "Run again: the incident is resolved",
+    "retry by completing": "It failed on completing a task: the task is back in its holder's inbox; completing it again runs the step again.",
+    "act incident.opened": "incident", "act incident.retried": "retried an incident" });
   const root = document.getElementById("instance");
   const id = root.dataset.instanceId;
 
@@ -16,6 +27,25 @@
     return el("ol", { class: "stages", "aria-label": t("stage of") }, list.map((s, i) => el("li", {
       class: i < at || instance.state === "completed" ? "done" : i === at ? "current" : "",
       "aria-current": i === at ? "step" : null }, s.label || s.code)));
+  }
+  // A step that failed in a script: where, what, how often; an overseer retries it after a fix.
+  function incidents(list) {
+    if (!list || !list.length) return [];
+    const status = el("p", { class: "field-error", role: "alert", id: "incident-status" });
+    return [el("h2", { id: "incidents-h" }, t("incidents")), el("ul", { class: "incident-list", "aria-labelledby": "incidents-h" },
+      list.map((i) => el("li", { class: `incident ${i.state}` },
+        el("span", { class: `badge ${i.state === "open" ? "late" : ""}` }, t(`incident ${i.state}`)), " ",
+        el("strong", {}, i.error_class), " ",
+        el("span", { class: "meta" }, `${t("at element")}${t("colon")}${i.element_id || "—"} · ${i.occurrences} ${t("times")} · ${when(i.last_occurred_at)}`),
+        el("p", { class: "incident-message" }, i.message),
+        i.state === "open" ? el("button", { type: "button", class: "retry", onclick: async () => {
+          status.textContent = "";
+          try {
+            const res = await api("POST", `/api/process-instances/${id}/incidents/${i.id}/retry`, {});
+            await render();
+            document.getElementById("incident-status")?.replaceChildren(t(`retry ${res.outcome}`));
+          } catch (err) { status.textContent = err.status === 409 && i.cause === "task" ? t("retry by completing") : err.message; }
+        } }, t("retry")) : null))), status];
   }
   async function render() {
     const inst = await api("GET", `/api/process-instances/${id}`);
@@ -30,6 +60,7 @@
         el("span", { class: "meta" }, task.assignee_name || task.role || ""),
         task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null)))
         : el("p", { class: "empty" }, "—"),
+      ...incidents(inst.incidents),
       el("h2", {}, t("history")), history(inst.history),
     ].filter(Boolean));
   }

@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import Flask
 
+from server.database import db
+from server.workflow.models import Incident
 from tests.conftest import login
 from tests.orgkit import hold
 from tests.talkkit import answer, local, problem, record, request_talk
@@ -73,6 +75,10 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/process-instances"): _p("/api/process-instances", {
         "process_key": "activity_report", "org_unit": "{unit}", "data": {"no such key!": 1}}),
     ("GET", "/api/process-instances/<int:instance_id>"): _p("/api/process-instances/{instance}"),
+    ("GET", "/api/incidents"): _p("/api/incidents"),
+    # A completion's incident: whoever may retry it is told to complete the task again (409).
+    ("POST", "/api/process-instances/<int:instance_id>/incidents/<int:incident_id>/retry"): _p(
+        "/api/process-instances/{instance}/incidents/{incident}/retry", {}),
     ("GET", "/api/process-instances/<int:instance_id>/comments"): _p("/api/process-instances/{instance}/comments"),
     ("POST", "/api/process-instances/<int:instance_id>/comments"): _p("/api/process-instances/{instance}/comments",
                                                                        {"body": "矩阵测试"}),
@@ -188,6 +194,13 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
                                               json={"process_key": "activity_report", "org_unit": unit})
         assert spare.status_code == 201, spare.get_json()
         res[scope]["spare"] = spare.get_json()["id"]
+        with db.transaction() as session:
+            incident = Incident(instance_id=body["id"], element_id="WriteReport", error_class="NameError",
+                                message="name 'x' is not defined", cause="task", task_id=res[scope]["task"],
+                                occurrences=1, state="open")
+            session.add(incident)
+            session.flush()
+            res[scope]["incident"] = incident.id
     for scope, member, secretary, contact in (("own", "m1", "sec1", "contact1"), ("sibling", "m11", "sec2",
                                                                                  "contact2")):
         fake_clock.now = local(2026, 10, 9, 10)

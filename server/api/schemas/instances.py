@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from server.api.contract import Body, Limit, Offset, Query, UnitRef, one_of, problem
 from server.api.schemas.common import OrgUnit, Out
+from server.api.schemas.incidents import Incident
 from server.api.schemas.tasks import Task
 
 
@@ -36,6 +37,7 @@ class Instance(Out):
     org_unit: OrgUnit
     open_tasks: list[Task] | None = None
     history: list[dict[str, Any]] | None = None
+    incidents: list[Incident] | None = Field(None, description="its overseers and designers only")
 
 
 class InstanceList(Out):

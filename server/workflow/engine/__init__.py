@@ -13,9 +13,12 @@ The modules, lowest first (each imports only those above it):
 
 * ``types``: the plain values and errors handed out.
 * ``timeclock``: SpiffWorkflow's timers read ``server.clock``; the local zone; firing.
+* ``confined``: the sandbox's worker program and what a script may name (run as a process).
+* ``sandbox``: the pool of confined workers, their limits, ``ScriptFailed``.
 * ``scripting``: the script engine, its globals, timer expression values.
 * ``parts``: which multi-instance bodies run detached, as parts.
 * ``store``: serialization without the spec, the spec cache.
+* ``policy``: what a designer may write in a script or expression, checked at deploy.
 * ``parsing``: XSD and structural checks, the parse, stage order, element properties.
 * ``withdraw``: one instance of a multi-instance taken out, the rest going on.
 * ``run``: ``Run``, one instance or part for one use case.
@@ -35,6 +38,7 @@ from server.workflow.engine.inspect import (
 from server.workflow.engine.migrate import Migration, migrate_state
 from server.workflow.engine.parsing import BPMN_NS, lane_role_expression, parse_bpmn
 from server.workflow.engine.run import Run
+from server.workflow.engine.sandbox import ScriptFailed, set_script_limits, warm_sandbox
 from server.workflow.engine.timeclock import set_local_timezone
 from server.workflow.engine.types import (
     DefinitionInvalid,
@@ -58,6 +62,7 @@ __all__ = [
     "ParsedProcess",
     "Problem",
     "Run",
+    "ScriptFailed",
     "Snapshot",
     "detached_elements",
     "element_properties",
@@ -67,5 +72,7 @@ __all__ = [
     "migrate_state",
     "parse_bpmn",
     "set_local_timezone",
+    "set_script_limits",
     "start_timer",
+    "warm_sandbox",
 ]

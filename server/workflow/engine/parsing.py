@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from server.workflow.engine.policy import bpmn_script_problems, dmn_script_problems
 from server.workflow.engine.store import _encode_specs
 from server.workflow.engine.types import DefinitionInvalid, ElementInfo, ParsedProcess, Problem
 
@@ -200,18 +201,20 @@ def parse_bpmn(
     A fresh parser is used every time: a parser that raised once can hand
     back half-built specs later. Raises ``DefinitionInvalid`` with every
     problem found; XSD and structural checks are all reported together, then
-    the engine's own parse (which stops at its first error).
+    the engine's own parse (which stops at its first error). Scripts and expressions are
+    checked against the sandbox's policy (``policy.py``) with the structural checks.
     """
     try:
         root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         raise DefinitionInvalid([Problem(None, f"not well-formed XML: {exc}", exc.lineno)]) from exc
-    problems = _structural_problems(root) + _xsd_problems(root)
+    problems = _structural_problems(root) + _xsd_problems(root) + bpmn_script_problems(root)
     if problems:
         raise DefinitionInvalid(problems)
 
     dmn_files = list(dmn_files)
     problems = [problem for name, dmn in dmn_files for problem in _dmn_problems(name, dmn)]
+    problems = problems or [problem for name, dmn in dmn_files for problem in dmn_script_problems(name, dmn)]
     if problems:
         raise DefinitionInvalid(problems)
 

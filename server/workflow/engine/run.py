@@ -21,11 +21,34 @@ from SpiffWorkflow.util.task import TaskState
 
 from server.workflow.engine.parsing import _properties
 from server.workflow.engine.parts import PART_KEY
+from server.workflow.engine.sandbox import ScriptFailed
 from server.workflow.engine.scripting import CalendarSource, _script_engine
 from server.workflow.engine.store import _SPECS, dump_workflow, restore_workflow
 from server.workflow.engine.timeclock import _LONG_AGO, _timer_due, firing_at
 from server.workflow.engine.types import EngineError, HumanTask, MultiChild, Snapshot, TimerWait
 from server.workflow.engine.withdraw import child_holding, running_children, withdraw
+
+
+def _script_failure(exc: BaseException) -> ScriptFailed | None:
+    """The sandbox's error behind an engine error (SpiffWorkflow raises its own while handling it)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, ScriptFailed):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def step_error(exc: WorkflowException) -> EngineError:
+    """What failed a step, where, and the class of its cause (a script's, from the sandbox)."""
+    spec = getattr(exc, "task_spec", None)
+    script = _script_failure(exc)
+    error_type = getattr(exc, "error_type", None)
+    if script is not None:
+        error_class = script.error_class
+    else:
+        error_class = error_type if error_type not in (None, "unknown") else type(exc).__name__
+    return EngineError(str(script or exc), getattr(spec, "bpmn_id", None), error_class)
 
 
 class Run:
@@ -130,8 +153,7 @@ class Run:
             self._wf.refresh_timers()
             self._wf.do_engine_steps()
         except WorkflowException as exc:
-            spec = getattr(exc, "task_spec", None)
-            raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
+            raise step_error(exc) from exc
 
     def advance(self) -> Snapshot:
         """Run every automatic step, then report what waits for people and clocks.
@@ -197,8 +219,7 @@ class Run:
             try:
                 self._wf.refresh_timers()
             except WorkflowException as exc:
-                spec = getattr(exc, "task_spec", None)
-                raise EngineError(str(exc), getattr(spec, "bpmn_id", None)) from exc
+                raise step_error(exc) from exc
         return due
 
     def snapshot(self) -> Snapshot:
@@ -268,7 +289,9 @@ class Run:
         try:
             task.run()
         except WorkflowException as exc:
-            raise EngineError(str(exc), task.task_spec.bpmn_id) from exc
+            script = _script_failure(exc)  # its postScript failed
+            error_class = script.error_class if script else None
+            raise EngineError(str(script or exc), task.task_spec.bpmn_id, error_class) from exc
 
     def dump(self) -> str:
         return dump_workflow(self._wf)

@@ -1,6 +1,8 @@
 """Scripts, conditions and timer expressions: the script engine and what it offers them.
 
-Beyond Python expressions, a timer may say "3 working days" (or ``working_days(3)``),
+Every script and expression is evaluated in the sandbox (``sandbox.py``, ``confined.py``),
+never in the server's process; this module only decides what to send there and what the
+answer means. Beyond Python expressions, a timer may say "3 working days" (or ``working_days(3)``),
 counted on the working-day calendar, or an unquoted ISO date, duration or cycle; this
 module turns either into what SpiffWorkflow's timers understand.
 """
@@ -23,15 +25,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from server import clock
 from server.calendar.due import parse_working_days, resolve_due
 from server.calendar.workdays import WorkdayCalendar
+from server.workflow.engine.confined import SCRIPT_GLOBALS
+from server.workflow.engine.sandbox import sandbox
 from server.workflow.engine.timeclock import _MICROSECOND, local_timezone
-
-
-def working_days(n: int) -> str:
-    """Script global: ``working_days(3)`` in a timer means "3 working days"."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"working_days() needs a whole number >= 0, not {n!r}")
-    return f"{n} working days"
-
 
 _ISO_LITERAL = re.compile(r"R[0-9]*/.+|P[0-9WYMDTHS.]+|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.+\-Z]+)?",
                           re.IGNORECASE)
@@ -72,12 +68,25 @@ def _timer_value(event: TimerEventDefinition, value: Any, calendar: WorkdayCalen
     return value
 
 
-_LOCAL_GLOBALS: dict[str, Any] = {"working_days": working_days}
+class SandboxEnvironment(TaskDataEnvironment):
+    """SpiffWorkflow's task-data environment, evaluated in the sandbox.
 
+    The names of the script globals stay known here (SpiffWorkflow refuses task data that
+    would hide one); their values live in the confined worker.
+    """
 
-def register_script_global(name: str, value: Any) -> None:
-    """Offer a function or value to script tasks, conditions and timer expressions."""
-    _LOCAL_GLOBALS[name] = value
+    def __init__(self) -> None:
+        super().__init__(dict(SCRIPT_GLOBALS))
+
+    def evaluate(self, expression: Any, context: Any, external_context: Any = None) -> Any:
+        return sandbox.run("eval", expression, dict(context), dict(external_context or {}))
+
+    def execute(self, script: Any, context: Any, external_context: Any = None) -> bool:
+        self.check_for_overwrite(context, external_context or {})
+        left = sandbox.run("exec", script, dict(context), dict(external_context or {}))
+        context.clear()
+        context.update(left)
+        return True
 
 
 CalendarSource = WorkdayCalendar | Callable[[], WorkdayCalendar] | None
@@ -88,7 +97,7 @@ class _ScriptEngine(PythonScriptEngine):
     """Python expressions plus Vanguard's timer forms ("3 working days", unquoted ISO)."""
 
     def __init__(self, calendar: CalendarSource = None) -> None:
-        super().__init__(environment=TaskDataEnvironment(dict(_LOCAL_GLOBALS)))
+        super().__init__(environment=SandboxEnvironment())
         self._calendar_source = calendar
         self._calendar: WorkdayCalendar | None = None
 
@@ -119,4 +128,4 @@ def _script_engine(calendar: CalendarSource = None) -> PythonScriptEngine:
 
 def evaluate_plain(expression: str) -> Any:
     """An expression with the script globals and no task data (a start timer has none yet)."""
-    return TaskDataEnvironment(dict(_LOCAL_GLOBALS)).evaluate(expression, {}, None)
+    return SandboxEnvironment().evaluate(expression, {}, None)

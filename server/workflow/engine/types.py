@@ -11,11 +11,16 @@ from typing import Any
 
 
 class EngineError(Exception):
-    """The engine refused an operation on a running instance."""
+    """The engine refused an operation on a running instance.
 
-    def __init__(self, message: str, element_id: str | None = None):
+    ``error_class``: when a step failed, the class of what failed it (``TimeoutError``,
+    ``MemoryError``, ``NameError`` … from a script in the sandbox).
+    """
+
+    def __init__(self, message: str, element_id: str | None = None, error_class: str | None = None):
         super().__init__(message)
         self.element_id = element_id
+        self.error_class = error_class
 
 
 @dataclass(frozen=True)
