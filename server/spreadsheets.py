@@ -20,7 +20,7 @@ from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -102,3 +102,35 @@ def workbook(*sheets: Sheet) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class UnreadableWorkbook(ValueError):
+    """The bytes are not an xlsx workbook openpyxl can read."""
+
+
+def read_rows(data: bytes, *, max_rows: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The first sheet's header (as text) and its non-empty rows as ``(row number, values)``.
+
+    Read-only and values only: a formula is read as the value Excel last saved, never
+    evaluated. Strings are stripped; numbers, dates and booleans keep their types. More than
+    ``max_rows`` rows raise ``UnreadableWorkbook``.
+    """
+    try:
+        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl's own errors: all mean "not a workbook"
+        raise UnreadableWorkbook(f"not an xlsx workbook ({type(exc).__name__})") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+        found: list[tuple[int, list[Any]]] = []
+        for number, values in enumerate(rows, start=2):
+            cells = [v.strip() if isinstance(v, str) else v for v in values]
+            if all(v is None or v == "" for v in cells):
+                continue
+            if len(found) >= max_rows:
+                raise UnreadableWorkbook(f"more than {max_rows} rows")
+            found.append((number, cells))
+        return header, found
+    finally:
+        book.close()
