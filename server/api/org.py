@@ -175,6 +175,7 @@ def roster_export() -> Any:
 @declare(ok=RosterReport, errors=(403, 422), write=True, request_media=ROSTER_UPLOAD, tags=TAGS)
 def roster_import() -> Any:
     """Import a roster workbook: a dry run (the default) reports every problem by row and column"""
+    read(lambda s: roster.check_any_admin(s, me(s)))
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("send the roster as the multipart field 'file'", [{"field": "file", "message": "required"}])

@@ -52,8 +52,9 @@ def _branch_of(session: Session, unit: OrgUnit) -> OrgUnit:
 
 def transfer(session: Session, actor: Person, username: str, to_ref: int | str, reason: str | None) -> dict[str, Any]:
     """``POST /api/people/{username}/transfer``: membership moves to another branch or party group."""
-    why = reason_text(reason)
     person = person_by_username(session, username)
+    check_admin_over_person(session, actor, person)
+    why = reason_text(reason)
     if not person.active:
         raise Invalid(f"{person.display_name} is no longer active", [{"field": "username", "message": "inactive"}])
     try:
@@ -89,11 +90,11 @@ def transfer(session: Session, actor: Person, username: str, to_ref: int | str, 
 def deactivate(session: Session, actor: Person, username: str, reason: str | None) -> dict[str, Any]:
     """``POST /api/people/{username}/deactivate``: leaving, death, suspension of membership.
     Every position ends, running work lets go of him, and he can no longer log in."""
-    why = reason_text(reason)
     person = person_by_username(session, username)
     if person.id == actor.id:
         raise Invalid("you cannot deactivate yourself", [{"field": "username", "message": "yourself"}])
     check_admin_over_person(session, actor, person)
+    why = reason_text(reason)
     if not person.active:
         raise Invalid(f"{person.display_name} is already inactive", [{"field": "username", "message": "inactive"}])
     leaving = open_positions(session, person.id)

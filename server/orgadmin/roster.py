@@ -222,7 +222,7 @@ def _check(rows: list[RosterRow], report: Report, units: dict[str, OrgUnit], peo
         if person is not None and not person.active:
             report.error(r.row, USERNAME_COL, f"'{r.username}' has been deactivated")
         if "member" in {ROLE_BY_LABEL.get(role) for role in r.roles} and unit is not None:
-            if r.username in memberships:
+            if r.username in memberships and memberships[r.username][0] != r.unit_code:
                 report.error(r.row, ROLES_COL, f"a member of two units: '{r.username}' is a member in "
                              f"{memberships[r.username][0]} (row {memberships[r.username][1]}) and in {r.unit_code}")
             memberships.setdefault(r.username, (r.unit_code, r.row))

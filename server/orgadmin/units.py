@@ -58,7 +58,7 @@ def list_units(session: Session, actor: Person, include_dissolved: bool = False)
     counts = dict(session.execute(
         select(Position.org_unit_id, func.count(func.distinct(Position.person_id)))
         .where(Position.org_unit_id.in_([u.id for u in units]), active_position_filter())
-        .group_by(Position.org_unit_id)).tuples().all()) if units else {}
+        .group_by(Position.org_unit_id)).all()) if units else {}
     return [unit_view(u, counts.get(u.id, 0)) for u in _tree_order(units)]
 
 
@@ -106,14 +106,14 @@ def check_parent_type(type_: str, parent: OrgUnit) -> None:
 
 def create_unit(session: Session, actor: Person, code: str, name: str, type_: str,
                 parent_ref: int | str | None) -> dict[str, Any]:
-    if type_ not in UNIT_TYPES:
-        raise Invalid(f"unknown unit type '{type_}' (known: {', '.join(UNIT_TYPES)})",
-                      [{"field": "type", "message": "unknown type"}])
     if parent_ref is None or parent_ref == "":
         raise Invalid("a new unit needs a parent (the district committee is created with the installation)",
                       [{"field": "parent", "message": "required"}])
     parent = _unit(session, parent_ref, "parent")
     check_admin_over(session, actor, parent, "parent")
+    if type_ not in UNIT_TYPES:
+        raise Invalid(f"unknown unit type '{type_}' (known: {', '.join(UNIT_TYPES)})",
+                      [{"field": "type", "message": "unknown type"}])
     live_unit(parent, "parent")
     check_parent_type(type_, parent)
     unit = add_unit(session, _check_code(session, code), _check_name(name), type_, parent)

@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
+from server.database import db
+from server.org.models import OrgUnit, Person, Position
 from tests.conftest import login
 from tests.orgkit import hold
 from tests.talkkit import answer, local, problem, record, request_talk
@@ -130,6 +133,27 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/people/<username>/lock"): _p("/api/people/{person}/lock", NO_REASON),
     ("POST", "/api/people/<username>/unlock"): _p("/api/people/{person}/unlock", NO_REASON),
     ("POST", "/api/people/<username>/logout-everywhere"): _p("/api/people/{person}/logout-everywhere", NO_REASON),
+    ("GET", "/api/org-units"): _p("/api/org-units"),
+    ("POST", "/api/org-units"): _p("/api/org-units", {"code": "bad code!", "name": "x", "type": "branch",
+                                                      "parent": "{unit}"}),
+    ("PATCH", "/api/org-units/<unit_ref>"): _p("/api/org-units/{unit}", {"code": "bad code!"}),
+    ("POST", "/api/org-units/<unit_ref>/dissolve"): _p("/api/org-units/{unit}/dissolve", NO_REASON),
+    ("POST", "/api/org-units/<unit_ref>/merge"): _p("/api/org-units/{unit}/merge", {"into": "{unit}", "reason": ""}),
+    ("POST", "/api/org-units/<unit_ref>/appointments"): _p("/api/org-units/{unit}/appointments",
+                                                           {"person": "m1", "reason": ""}),
+    ("GET", "/api/org-units/<unit_ref>/holders"): _p("/api/org-units/{unit}/holders?role=secretary&on=2026-10-01"),
+    ("POST", "/api/people"): _p("/api/people", {"username": "bad name!", "display_name": "x", "org_unit": "{unit}"}),
+    ("GET", "/api/people/<username>"): _p("/api/people/{person}"),
+    ("PATCH", "/api/people/<username>"): _p("/api/people/{person}", {"display_name": " "}),
+    ("POST", "/api/positions"): _p("/api/positions", {"person": "{person}", "org_unit": "{unit}", "role": "king"}),
+    ("PATCH", "/api/positions/<int:position_id>"): _p("/api/positions/{position}", {"end": "2026-12-31",
+                                                                                    "reason": ""}),
+    ("POST", "/api/people/<username>/transfer"): _p("/api/people/{person}/transfer", {"to_unit": "{unit}",
+                                                                                       "reason": ""}),
+    ("POST", "/api/people/<username>/deactivate"): _p("/api/people/{person}/deactivate", NO_REASON),
+    ("GET", "/api/people/template.xlsx"): _p("/api/people/template.xlsx"),
+    ("GET", "/api/people/export.xlsx"): _p("/api/people/export.xlsx"),
+    ("POST", "/api/people/import"): _p("/api/people/import", {}),
 }
 
 
@@ -181,6 +205,13 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
     schedule = clients["admin"].post("/api/schedules", json={
         "process_key": "talk_coverage", "org_unit": "demo-district", "unit_type": "branch", "cadence": "quarterly",
         "title": "季度提醒"})
+    for scope, (username, unit) in {"own": ("m2", "demo-branch1"), "sibling": ("m12", "demo-branch2"),
+                                    "parent": ("leader1", "demo-pc1")}.items():
+        with db.transaction() as s:
+            res[scope]["position"] = s.scalar(
+                select(Position.id).join(Person, Person.id == Position.person_id)
+                .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+                .where(Person.username == username, OrgUnit.code == unit))
     for scope in SCOPES:
         res[scope]["schedule"] = schedule.get_json()["id"] if schedule.status_code == 201 else 0
         res[scope]["notification"] = 1
