@@ -114,10 +114,10 @@ def parse(data: bytes, report: Report) -> list[RosterRow]:
     try:
         header, raw = read_rows(data, max_rows=MAX_ROWS)
     except UnreadableWorkbook as exc:
-        raise Invalid(f"the file cannot be read as a roster: {exc}", [{"field": "file", "message": str(exc)}]) from exc
+        raise Invalid(f"无法读取花名册文件：{exc}", [{"field": "file", "message": str(exc)}]) from exc
     missing = [title for title in HEADER[:4] if title not in header]
     if missing:
-        raise Invalid(f"the first row must hold the template's headers; missing: {'、'.join(missing)}",
+        raise Invalid(f"第一行须为模板的列名，缺少：{'、'.join(missing)}",
                       [{"field": "file", "message": f"missing column {title}"} for title in missing])
     at = {title: header.index(title) for title in HEADER if title in header}
     rows = []
@@ -128,7 +128,7 @@ def parse(data: bytes, report: Report) -> list[RosterRow]:
         try:
             start = _date(cell(START_COL))
         except ValueError:
-            report.error(number, START_COL, f"'{_text(cell(START_COL))}' is not a date YYYY-MM-DD")
+            report.error(number, START_COL, f"“{_text(cell(START_COL))}”不是有效日期（YYYY-MM-DD）")
             start = None
         rows.append(RosterRow(number, _text(cell(USERNAME_COL)), _text(cell(NAME_COL)), _text(cell(UNIT_COL)),
                               [r for r in SEPARATORS.split(_text(cell(ROLES_COL))) if r], start,
@@ -184,53 +184,53 @@ def _check(rows: list[RosterRow], report: Report, units: dict[str, OrgUnit], peo
     memberships: dict[str, tuple[str, int]] = {}
     for r in rows:
         if not r.username:
-            report.error(r.row, USERNAME_COL, "required")
+            report.error(r.row, USERNAME_COL, "必填")
         elif not USERNAME.match(r.username):
-            report.error(r.row, USERNAME_COL, f"'{r.username}' is not a username (letters, digits, . _ -)")
+            report.error(r.row, USERNAME_COL, f"“{r.username}”不是有效的用户名（字母、数字、. _ -）")
         elif (r.username, r.unit_code) in seen:
-            report.error(r.row, USERNAME_COL, f"duplicate: '{r.username}' in {r.unit_code} is also row "
-                         f"{seen[(r.username, r.unit_code)]}")
+            report.error(r.row, USERNAME_COL, f"重复：{r.username} 在 {r.unit_code} 已见于第 "
+                         f"{seen[(r.username, r.unit_code)]} 行")
         else:
             seen[(r.username, r.unit_code)] = r.row
         if not r.display_name:
-            report.error(r.row, NAME_COL, "required")
+            report.error(r.row, NAME_COL, "必填")
         elif len(r.display_name) > 200:
-            report.error(r.row, NAME_COL, "at most 200 characters")
+            report.error(r.row, NAME_COL, "最多 200 个字")
         elif r.username in names and names[r.username][0] != r.display_name:
-            report.error(r.row, NAME_COL, f"'{r.username}' is named '{names[r.username][0]}' in row "
-                         f"{names[r.username][1]}")
+            report.error(r.row, NAME_COL, f"{r.username} 在第 {names[r.username][1]} 行的姓名是"
+                         f"“{names[r.username][0]}”")
         else:
             names.setdefault(r.username, (r.display_name, r.row))
         unit = units.get(r.unit_code)
         if not r.unit_code:
-            report.error(r.row, UNIT_COL, "required")
+            report.error(r.row, UNIT_COL, "必填")
         elif unit is None:
-            report.error(r.row, UNIT_COL, f"unknown unit '{r.unit_code}'")
+            report.error(r.row, UNIT_COL, f"没有代码为“{r.unit_code}”的组织")
         elif unit.dissolved_at is not None:
-            report.error(r.row, UNIT_COL, f"{unit.name} has been dissolved")
+            report.error(r.row, UNIT_COL, f"{unit.name}已撤销")
         elif prefixes is not None and not any(unit.path.startswith(p) for p in prefixes):
-            report.error(r.row, UNIT_COL, f"{unit.name} is not in your care")
+            report.error(r.row, UNIT_COL, f"{unit.name}不在您的管理范围内")
         unknown = [role for role in r.roles if role not in ROLE_BY_LABEL]
         if not r.roles:
-            report.error(r.row, ROLES_COL, "required (e.g. 党员)")
+            report.error(r.row, ROLES_COL, "必填（如：党员）")
         elif unknown:
             known = "、".join(ROLE_LABELS.values())
-            report.error(r.row, ROLES_COL, f"unknown role {'、'.join(unknown)} (known: {known})")
+            report.error(r.row, ROLES_COL, f"未知职务：{'、'.join(unknown)}（可填：{known}）")
         if r.email and ("@" not in r.email or len(r.email) > 200):
-            report.error(r.row, EMAIL_COL, f"'{r.email}' is not an e-mail address")
+            report.error(r.row, EMAIL_COL, f"“{r.email}”不是有效的邮箱地址")
         person = people.get(r.username)
         if person is not None and not person.active:
-            report.error(r.row, USERNAME_COL, f"'{r.username}' has been deactivated")
+            report.error(r.row, USERNAME_COL, f"{r.username} 已停用")
         if "member" in {ROLE_BY_LABEL.get(role) for role in r.roles} and unit is not None:
             if r.username in memberships and memberships[r.username][0] != r.unit_code:
-                report.error(r.row, ROLES_COL, f"a member of two units: '{r.username}' is a member in "
-                             f"{memberships[r.username][0]} (row {memberships[r.username][1]}) and in {r.unit_code}")
+                report.error(r.row, ROLES_COL, f"同一党员属于两个组织：{r.username} 在 {memberships[r.username][0]}"
+                             f"（第 {memberships[r.username][1]} 行）和 {r.unit_code} 都是党员")
             memberships.setdefault(r.username, (r.unit_code, r.row))
             elsewhere = [u for u, role in held.get(person.id, []) if role == "member" and u != unit.id] \
                 if person is not None else []
             if elsewhere:
-                report.error(r.row, UNIT_COL, f"'{r.username}' is a member of another unit now: transfer "
-                             "him (组织关系转接) instead of importing")
+                report.error(r.row, UNIT_COL, f"{r.username} 现为其他组织的党员：请用“转接组织关系”，"
+                             "不要通过导入转移")
 
 
 @dataclass
