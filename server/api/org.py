@@ -23,19 +23,19 @@ from server.api.schemas.org import (
     ImpactReport,
     LetGo,
     Merger,
+    NewOrgUnit,
     NewPerson,
     NewPosition,
-    NewUnit,
+    OrgUnitChange,
+    OrgUnitList,
+    OrgUnitQuery,
+    OrgUnitRecord,
     PersonChange,
     PersonRecord,
-    Position,
     PositionEnd,
+    PositionRecord,
     RosterReport,
     Transfer,
-    Unit,
-    UnitChange,
-    UnitList,
-    UnitQuery,
 )
 from server.errors import BadRequest, Invalid
 from server.orgadmin import dissolving, moves, positions, roster, units
@@ -47,22 +47,22 @@ WRITES = (403, 404, 422)
 
 
 @bp.get("/org-units")
-@declare(query=UnitQuery, ok=UnitList, errors=(403,), tags=TAGS)
-def list_units(query: UnitQuery) -> Any:
+@declare(query=OrgUnitQuery, ok=OrgUnitList, errors=(403,), tags=TAGS)
+def list_units(query: OrgUnitQuery) -> Any:
     """The units I administer, in tree order (org_admin)"""
     return jsonify({"items": read(lambda s: units.list_units(s, me(s), bool(query.include_dissolved)))})
 
 
 @bp.post("/org-units")
-@declare(body=NewUnit, ok=Unit, status=201, errors=WRITES, write=True, tags=TAGS)
-def create_unit(json: NewUnit) -> Any:
+@declare(body=NewOrgUnit, ok=OrgUnitRecord, status=201, errors=WRITES, write=True, tags=TAGS)
+def create_unit(json: NewOrgUnit) -> Any:
     """Create a unit under a parent of a fitting type"""
     return jsonify(write(lambda s: units.create_unit(s, me(s), json.code, json.name, json.type, json.parent))), 201
 
 
 @bp.patch("/org-units/<unit_ref>")
-@declare(body=UnitChange, ok=Unit, errors=WRITES, write=True, tags=TAGS)
-def change_unit(unit_ref: str, json: UnitChange) -> Any:
+@declare(body=OrgUnitChange, ok=OrgUnitRecord, errors=WRITES, write=True, tags=TAGS)
+def change_unit(unit_ref: str, json: OrgUnitChange) -> Any:
     """Rename a unit or move it (with its subtree) under another parent"""
     return jsonify(write(lambda s: units.update_unit(s, me(s), unit_ref, name=json.name, code=json.code,
                                                      parent_ref=json.parent, reason=json.reason)))
@@ -120,7 +120,7 @@ def change_person(username: str, json: PersonChange) -> Any:
 
 
 @bp.post("/positions")
-@declare(body=NewPosition, ok=Position, status=201, errors=WRITES, write=True, tags=TAGS)
+@declare(body=NewPosition, ok=PositionRecord, status=201, errors=WRITES, write=True, tags=TAGS)
 def add_position(json: NewPosition) -> Any:
     """A person holds a role in a unit from start to end"""
     return jsonify(write(lambda s: positions.add_position(s, me(s), json.person, json.org_unit, json.role,
@@ -128,7 +128,7 @@ def add_position(json: NewPosition) -> Any:
 
 
 @bp.patch("/positions/<int:position_id>")
-@declare(body=PositionEnd, ok=Position, errors=WRITES, write=True, tags=TAGS)
+@declare(body=PositionEnd, ok=PositionRecord, errors=WRITES, write=True, tags=TAGS)
 def end_position(position_id: int, json: PositionEnd) -> Any:
     """End a position (its last day); tasks its holder claimed through it go back to the pool"""
     end = json.end

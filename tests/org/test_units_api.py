@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.database import db
 from server.org.models import OrgUnit
-from tests.campaign.test_campaign_api import ok
+from tests.campaign.test_campaign_api import launch, ok
 from tests.org.test_people_api import active_roles
 
 
@@ -113,3 +113,13 @@ def test_dissolve_and_merge_say_what_is_alive(as_user: Any) -> None:
     units = {u["code"]: u for u in ok(admin.get("/api/org-units?include_dissolved=true"))["items"]}
     assert units["demo-branch2"]["dissolved"] is True and units["demo-branch2"]["merged_into_id"] == units[
         "demo-branch1"]["id"]
+
+
+def test_a_dissolved_branch_gets_no_new_campaign(as_user: Any, fake_clock: Any) -> None:
+    admin = as_user("admin")
+    empty = ok(admin.post("/api/org-units", json={"code": "b9", "name": "待撤销支部", "type": "branch",
+                                                  "parent": "demo-pc2"}), 201)
+    ok(admin.post(f"/api/org-units/{empty['id']}/dissolve", json={"reason": "无党员"}))
+    launch(as_user)
+    runs = ok(admin.get("/api/process-instances?process=vanguard_campaign_branch"))["items"]
+    assert sorted(r["org_unit"]["code"] for r in runs) == ["demo-branch1", "demo-branch2", "demo-branch3"]

@@ -43,11 +43,11 @@ class OrgBody(Body):
 # -- units ------------------------------------------------------------------------------------------
 
 
-class UnitQuery(Query):
+class OrgUnitQuery(Query):
     include_dissolved: QueryBool = Field(None, description="also list dissolved units")
 
 
-class NewUnit(OrgBody):
+class NewOrgUnit(OrgBody):
     code: str = Field(min_length=1, max_length=64, description="stable code, unique (letters, digits, . _ -)")
     name: str = Field(min_length=1, max_length=200)
     type: UnitType
@@ -55,7 +55,7 @@ class NewUnit(OrgBody):
     field_messages = {"code": "required", "name": "required", "type": "unknown type", "parent": "required"}
 
 
-class UnitChange(OrgBody):
+class OrgUnitChange(OrgBody):
     name: str | None = Field(None, min_length=1, max_length=200, description="new name")
     code: str | None = Field(None, min_length=1, max_length=64, description="new code")
     parent: Annotated[int | str | None, WithJsonSchema({**ID_OR_CODE, "description": "new parent: moves the "
@@ -63,7 +63,7 @@ class UnitChange(OrgBody):
     reason: str | None = REASON
 
 
-class Unit(Out):
+class OrgUnitRecord(Out):
     id: int
     code: str
     name: str
@@ -76,8 +76,8 @@ class Unit(Out):
     merged_into_id: int | None = None
 
 
-class UnitList(Out):
-    items: list[Unit]
+class OrgUnitList(Out):
+    items: list[OrgUnitRecord]
 
 
 class Dissolution(OrgBody):
@@ -120,7 +120,7 @@ class PersonChange(OrgBody):
     email: str | None = Field(None, max_length=200)
 
 
-class Position(Out):
+class PositionRecord(Out):
     id: int
     person: str
     person_name: str
@@ -136,7 +136,7 @@ class PersonRecord(Out):
     display_name: str
     email: str | None
     active: bool
-    positions: list[Position]
+    positions: list[PositionRecord]
 
 
 class NewPosition(OrgBody):
@@ -164,8 +164,8 @@ class Appointment(OrgBody):
 
 
 class Appointed(Out):
-    position: Position
-    ended: list[Position]
+    position: PositionRecord
+    ended: list[PositionRecord]
     returned_tasks: list[int] = Field(description="claimed tasks that went back to the role's pool")
 
 
@@ -178,7 +178,7 @@ class Holders(Out):
     org_unit: dict[str, Any]
     role: str
     on: str
-    items: list[Position]
+    items: list[PositionRecord]
 
 
 # -- transfer and deactivation ----------------------------------------------------------------------
