@@ -74,11 +74,13 @@ def transfer(session: Session, actor: Person, username: str, to_ref: int | str, 
     old_branch = _branch_of(session, membership.org_unit)
     check_admin_over(session, actor, old_branch, "username")
     check_admin_over(session, actor, target, "to_unit")
-    units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(old_branch.path))))
     if target.path.startswith(old_branch.path):
-        units = [membership.org_unit]  # a move between the branch and one of its party groups
-    leaving = [p for p in open_positions(session, person.id) if p.org_unit_id in {u.id for u in units}]
-    result = _let_go(session, actor, person, [u.id for u in units], leaving, "transferred", why)
+        # between the branch and one of its party groups: he stays in the branch's work
+        result = _let_go(session, actor, person, [], [membership], "transferred", why)
+    else:
+        units = list(session.scalars(select(OrgUnit.id).where(OrgUnit.path.startswith(old_branch.path))))
+        leaving = [p for p in open_positions(session, person.id) if p.org_unit_id in set(units)]
+        result = _let_go(session, actor, person, units, leaving, "transferred", why)
     session.add(Position(person_id=person.id, org_unit_id=target.id, role="member", start=today()))
     session.flush()
     audit.record(session, "person.transferred", actor=actor, person=username, from_unit=membership.org_unit.code,

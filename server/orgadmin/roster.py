@@ -148,6 +148,8 @@ def apply(session: Session, rows: list[RosterRow], report: Report, *, actor: Per
     people = _people(session, sorted({r.username for r in rows if r.username}))
     held = _held(session, [p.id for p in people.values()])
     _check(rows, report, units, people, held, prefixes)
+    if prefixes is not None:
+        _check_renames(session, rows, report, people, held, prefixes)
     plan = _plan(rows, people, held, units, report)
     if not report.errors_total and not dry_run:
         _write(session, plan, password_hash)
@@ -231,6 +233,22 @@ def _check(rows: list[RosterRow], report: Report, units: dict[str, OrgUnit], peo
             if elsewhere:
                 report.error(r.row, UNIT_COL, f"{r.username} 现为其他组织的党员：请用“转接组织关系”，"
                              "不要通过导入转移")
+
+
+def _check_renames(session: Session, rows: list[RosterRow], report: Report, people: dict[str, Person],
+                   held: dict[int, list[tuple[int, str]]], prefixes: list[str]) -> None:
+    """A name or e-mail is changed only by an administrator over every unit where the person holds a
+    position (``authority.check_admin_over_person``): a branch's file cannot rename a district leader."""
+    unit_ids = {u for positions in held.values() for u, _ in positions}
+    paths = dict(session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(unit_ids))).all()) \
+        if unit_ids else {}
+    for r in rows:
+        person = people.get(r.username)
+        if person is None or (r.display_name == person.display_name and (not r.email or r.email == person.email)):
+            continue
+        outside = [u for u, _ in held.get(person.id, []) if not any(paths[u].startswith(p) for p in prefixes)]
+        if outside:
+            report.error(r.row, NAME_COL, f"{r.username} 在您管理范围以外的组织任职，不能通过导入修改其姓名或邮箱")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from server.demo import GIVEN, SURNAMES
 from server.orgadmin.roster import HEADER
 from server.spreadsheets import Sheet, workbook
 from tests.campaign.test_campaign_api import ok
+from tests.orgkit import hold
 
 GOOD_ROWS = [
     ["wang1", "王一", "demo-branch3", "党员", "2026-03-01", "wang1@example.org"],
@@ -108,3 +109,16 @@ def test_ten_thousand_rows_import_well_under_a_minute(as_user: Any) -> None:
     elapsed = time.perf_counter() - started
     assert report["created"] == 10_000 and report["errors"] == []
     assert elapsed < 30, elapsed
+
+
+def test_a_branch_file_cannot_rename_someone_held_elsewhere(as_user: Any) -> None:
+    hold("oa1", "demo-branch1", "org_admin")
+    oa1 = as_user("oa1")
+    rows = [["leader1", "改名的书记", "demo-branch1", "党员", None, None],
+            ["m2", "李芳", "demo-branch1", "党员", None, None],
+            ["m3", "张娜", "demo-branch2", "党员", None, None]]
+    report = ok(upload(oa1, xlsx(rows), dry_run=True))
+    assert {(e["row"], e["column"]) for e in report["errors"]} == {(2, "姓名"), (4, "组织代码")}, report["errors"]
+    exported = oa1.get("/api/people/export.xlsx")
+    listed = list(load_workbook(io.BytesIO(exported.data)).worksheets[0].iter_rows(values_only=True))
+    assert {r[2] for r in listed[1:]} == {"demo-branch1"}

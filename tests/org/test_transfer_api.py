@@ -71,3 +71,12 @@ def test_deactivation_withdraws_him_and_ends_his_login(as_user: Any, fake_clock:
     assert ok(admin.post(url, json={"reason": "again"}), 422)["details"][0]["message"] == "inactive"
     assert active_roles(admin, "m3") == []
     assert ok(admin.get("/api/people/m3"))["active"] is False
+
+
+def test_a_move_into_a_party_group_of_his_branch(as_user: Any) -> None:
+    admin = as_user("admin")
+    ok(admin.post("/api/org-units", json={"code": "b3-g1", "name": "第一党小组", "type": "party_group",
+                                          "parent": "demo-branch3"}), 201)
+    body = ok(admin.post("/api/people/sec3/transfer", json={"to_unit": "b3-g1", "reason": "编入党小组"}))
+    assert body["positions_ended"] == [{"role": "member", "org_unit": "demo-branch3"}] and body["withdrawn"] == []
+    assert sorted(active_roles(admin, "sec3")) == [("member", "b3-g1"), ("secretary", "demo-branch3")]
