@@ -70,8 +70,8 @@ def _secretary_change(bench: Bench, env: Env) -> dict[str, Any]:
     o = bench.options
     backend = env.backend
     branch = env.org.branches[0]
-    members = [m for m in branch.members if m != branch.secretary][: o.org_open_tasks]
-    writers = open_reports(env, members)
+    members = [m for m in branch.members if m != branch.secretary]
+    writers = open_reports(env, [members[i % len(members)] for i in range(o.org_open_tasks)])
     for cloned in writers:
         c = env.client(cloned.username)
         c.ok("POST", f"/api/tasks/{cloned.task_ids[0]}/complete", {"data": REPORT})
