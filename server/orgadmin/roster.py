@@ -55,7 +55,7 @@ MAX_ERRORS = 500
 CHUNK = 900
 
 
-@dataclass
+@dataclass(slots=True)
 class RosterRow:
     row: int
     username: str
@@ -110,30 +110,34 @@ def _date(value: Any) -> date | None:
 
 
 def parse(data: bytes, report: Report) -> list[RosterRow]:
-    """The rows of an uploaded workbook; problems of form go into ``report``."""
+    """The rows of an uploaded workbook, read as they stream; problems of form go into ``report``."""
     try:
         header, raw = read_rows(data, max_rows=MAX_ROWS)
     except UnreadableWorkbook as exc:
-        raise Invalid(f"无法读取花名册文件：{exc}", [{"field": "file", "message": str(exc)}]) from exc
+        raise _unreadable(exc) from exc
     missing = [title for title in HEADER[:4] if title not in header]
     if missing:
         raise Invalid(f"第一行须为模板的列名，缺少：{'、'.join(missing)}",
                       [{"field": "file", "message": f"missing column {title}"} for title in missing])
-    at = {title: header.index(title) for title in HEADER if title in header}
+    at = [header.index(title) if title in header else None for title in HEADER]
     rows = []
-    for number, values in raw:
-        def cell(title: str, values: list[Any] = values) -> Any:
-            index = at.get(title)
-            return values[index] if index is not None and index < len(values) else None
-        try:
-            start = _date(cell(START_COL))
-        except ValueError:
-            report.error(number, START_COL, f"“{_text(cell(START_COL))}”不是有效日期（YYYY-MM-DD）")
-            start = None
-        rows.append(RosterRow(number, _text(cell(USERNAME_COL)), _text(cell(NAME_COL)), _text(cell(UNIT_COL)),
-                              [r for r in SEPARATORS.split(_text(cell(ROLES_COL))) if r], start,
-                              _text(cell(EMAIL_COL)) or None))
+    try:
+        for number, values in raw:
+            cells = [values[i] if i is not None and i < len(values) else None for i in at]
+            try:
+                start = _date(cells[4])
+            except ValueError:
+                report.error(number, START_COL, f"“{_text(cells[4])}”不是有效日期（YYYY-MM-DD）")
+                start = None
+            rows.append(RosterRow(number, _text(cells[0]), _text(cells[1]), _text(cells[2]),
+                                  [r for r in SEPARATORS.split(_text(cells[3])) if r], start, _text(cells[5]) or None))
+    except UnreadableWorkbook as exc:
+        raise _unreadable(exc) from exc
     return rows
+
+
+def _unreadable(exc: Exception) -> Invalid:
+    return Invalid(f"无法读取花名册文件：{exc}", [{"field": "file", "message": str(exc)}])
 
 
 def apply(session: Session, rows: list[RosterRow], report: Report, *, actor: Person | None, dry_run: bool,
@@ -160,7 +164,7 @@ def apply(session: Session, rows: list[RosterRow], report: Report, *, actor: Per
             "dry_run": dry_run, "imported": not dry_run and not report.errors_total}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Known:
     """A person already in the database, as the import reads him (plain rows, no ORM objects:
     a re-import of 100,000 people would otherwise build and expire 100,000 of them)."""
@@ -327,10 +331,10 @@ def _write(session: Session, plan: Plan, password_hash: str) -> None:
     for i in range(0, len(missing), CHUNK):
         ids.update((u, i_) for i_, u in connection.execute(
             select(_PEOPLE.c.id, _PEOPLE.c.username).where(_PEOPLE.c.username.in_(missing[i:i + CHUNK]))))
-    rows = [{"person_id": ids[u], "org_unit_id": unit_id, "role": role, "start": start, "end": None}
-            for u, unit_id, role, start in plan.positions]
-    for i in range(0, len(rows), 5000):
-        connection.execute(insert(_POSITIONS), rows[i:i + 5000])
+    for i in range(0, len(plan.positions), 5000):
+        connection.execute(insert(_POSITIONS), [
+            {"person_id": ids[u], "org_unit_id": unit_id, "role": role, "start": start, "end": None}
+            for u, unit_id, role, start in plan.positions[i:i + 5000]])
     if plan.changed_people:
         session.expire_all()
 
