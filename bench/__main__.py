@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import db as bdb
-from bench import report, scenarios
+from bench import orgchanges, report, scenarios
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
 
@@ -32,6 +32,7 @@ RUNNERS = {
     "throughput": scenarios.throughput,
     "launch": scenarios.launch,
     "inbox": scenarios.inbox,
+    "org": orgchanges.org,
 }
 
 
@@ -45,6 +46,7 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {', '.join(SCENARIOS)}")
     p.add_argument("--sizes", type=_ints, help="campaign sizes (members) for 'complete'")
     p.add_argument("--naive-sizes", type=_ints, help="campaign sizes for the naive baseline")
+    p.add_argument("--org-sizes", type=_ints, help="roster rows imported by 'org' (default 10000,100000)")
     p.add_argument("--duration", type=float, help="seconds of each throughput run (floor: a third of it)")
     p.add_argument("--inbox-rows", help="backend=rows,…, e.g. postgresql=1000000,sqlite=200000")
     p.add_argument("--backends", help="backends for 'complete' (sqlite,postgresql)")
@@ -67,6 +69,8 @@ def parse(argv: list[str]) -> Options:
         o.sizes = a.sizes
     if a.naive_sizes:
         o.naive_sizes = a.naive_sizes
+    if a.org_sizes:
+        o.org_sizes = a.org_sizes
     if a.duration:
         o.duration, o.floor_duration = a.duration, max(1.0, a.duration / 3)
     if a.inbox_rows:

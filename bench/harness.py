@@ -20,7 +20,7 @@ from bench.org import BENCH_PASSWORD, Org, generate
 from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
-SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox")
+SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org")
 
 
 @dataclass
@@ -44,6 +44,11 @@ class Options:
     inbox_rows: dict[str, int] = field(default_factory=lambda: {"postgresql": 1_000_000, "sqlite": 200_000})
     inbox_members: int = 10000
     inbox_samples: int = 200
+    org_sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
+    org_backends: list[str] = field(default_factory=lambda: ["sqlite", "postgresql"])
+    org_members: int = 1000
+    org_open_tasks: int = 50
+    org_rounds: int = 5
     workers: int = 2
     rounds: int = 6
     out: Path = Path("bench/results")
@@ -72,6 +77,11 @@ class Options:
             inbox_rows={"postgresql": 5_000, "sqlite": 2_000},
             inbox_members=200,
             inbox_samples=10,
+            org_sizes=[200],
+            org_backends=["sqlite"],
+            org_members=200,
+            org_open_tasks=10,
+            org_rounds=1,
             rounds=2,
             name="smoke",
         )

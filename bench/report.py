@@ -171,6 +171,15 @@ def markdown(doc: dict[str, Any]) -> str:
                                  q["p50_ms"], q["p95_ms"]])
         out += ["## inbox", ""] + _run_line(res["inbox"])
         out += _table(["backend", "task rows", "open", "query", "total", "p50 ms", "p95 ms"], rows)
+    if "org" in res:
+        imports = res["org"]["imports"].values()
+        out += ["## org: roster import and a secretary change (issue 15)", ""] + _run_line(res["org"])
+        out += _table(["backend", "rows", "file MB", "dry run s", "import s", "rows/s", "again s", "server peak MB"],
+                      [[i["backend"], i["rows"], i["file_mb"], i["dry_run_s"], i["import_s"], i["import_rows_per_s"],
+                        i["reimport_s"], i.get("server_peak_mb")] for i in imports])
+        out += _table(["backend", "claimed tasks returned per change", "changes", "p50 ms", "p95 ms"],
+                      [[b, s["returned_per_change"][0], s["n"], s["p50_ms"], s["p95_ms"]]
+                       for b, s in res["org"]["secretary_change"].items()])
     if doc.get("memory"):
         out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
         out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],

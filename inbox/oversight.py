@@ -92,3 +92,20 @@ def reassign(session: Session, actor: Person, task_id: int, to_username: str, re
     session.flush()
     session.refresh(task)
     return task_summary(task)
+
+
+def return_unheld_claims(session: Session, person: Person, actor: Person | None, reason: str) -> list[int]:
+    """Role tasks ``person`` claimed but whose role he no longer holds (an appointment ended, a
+    transfer) go back to the pool of the role's holders now; the ids of the tasks returned."""
+    returned = []
+    for task in session.scalars(select(Task).where(Task.assignee_id == person.id, Task.state == OPEN,
+                                                   Task.bound_to_id.is_(None)).with_for_update()).all():
+        if not task.candidates or is_candidate(session, person, task):
+            continue
+        task.assignee_id = None
+        task.claimed_at = None
+        task.lock_version += 1
+        returned.append(task.id)
+        audit.record(session, "task.returned_to_pool", actor=actor, instance_id=task.instance_id, task_id=task.id,
+                     element_id=task.element_id, previous=person.username, reason=reason)
+    return returned

@@ -205,3 +205,26 @@ def close_all(session: Session, instance: ProcessInstance, actor: Person | None)
     audit.record_all(session, [audit.event("task.cancelled", actor=actor, instance_id=instance.id, task_id=t.id,
                                            element_id=t.element_id) for t in tasks])
     cancel_task_jobs(session, [t.id for t in tasks])
+
+
+def recompute_candidates(session: Session, unit_ids: list[int], actor: Person | None) -> int:
+    """The units moved in the tree: their open role tasks get the candidates their role expressions
+    name now (``secretary@parent`` names the new parent); the number of tasks whose candidates changed."""
+    if not unit_ids:
+        return 0
+    tasks = session.scalars(select(Task).where(Task.org_unit_id.in_(unit_ids), Task.state == OPEN,
+                                               Task.bound_to_id.is_(None), Task.role.is_not(None))).all()
+    changed = 0
+    for task in tasks:
+        assert task.role is not None
+        try:
+            pairs = sorted(set(resolve_candidates(session, task.org_unit, task.role)))
+        except ValueError:
+            continue  # an expression the deployment accepted once; repair_candidates reports it
+        if sorted({(c.org_unit_id, c.role) for c in task.candidates}) == pairs:
+            continue
+        task.candidates = [TaskCandidate(org_unit_id=unit_id, role=role) for unit_id, role in pairs]
+        changed += 1
+        audit.record(session, "task.candidates_changed", actor=actor, instance_id=task.instance_id, task_id=task.id,
+                     candidates=[{"org_unit_id": u, "role": r} for u, r in pairs])
+    return changed

@@ -14,13 +14,13 @@ keeps it the one way to write a workbook.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -102,3 +102,43 @@ def workbook(*sheets: Sheet) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class UnreadableWorkbook(ValueError):
+    """The bytes are not an xlsx workbook openpyxl can read."""
+
+
+def read_rows(data: bytes, *, max_rows: int) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    """The first sheet's header (as text) and an iterator over its non-empty rows as
+    ``(row number, values)``, read as they stream (a roster of 100,000 rows is never held twice).
+
+    Read-only and values only: a formula is read as the value Excel last saved, never
+    evaluated. Strings are stripped; numbers, dates and booleans keep their types. The iterator
+    raises ``UnreadableWorkbook`` past ``max_rows`` rows or on a broken sheet.
+    """
+    try:
+        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl's own errors: all mean "not a workbook"
+        raise UnreadableWorkbook(f"not an xlsx workbook ({type(exc).__name__})") from exc
+
+    def rest() -> Iterator[tuple[int, list[Any]]]:
+        found = 0
+        try:
+            for number, values in enumerate(rows, start=2):
+                cells = [v.strip() if isinstance(v, str) else v for v in values]
+                if all(v is None or v == "" for v in cells):
+                    continue
+                found += 1
+                if found > max_rows:
+                    raise UnreadableWorkbook(f"more than {max_rows} rows")
+                yield number, cells
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as above, found half-way
+            raise UnreadableWorkbook(f"the sheet cannot be read ({type(exc).__name__})") from exc
+        finally:
+            book.close()
+
+    return header, rest()

@@ -31,7 +31,7 @@ def test_bench_smoke_writes_results(tmp_path: Path) -> None:
     assert doc["meta"]["smoke"] is True
     results = doc["results"]
     assert "errors" not in results
-    assert set(results) >= {"complete", "naive", "throughput", "launch", "inbox"}
+    assert set(results) >= {"complete", "naive", "throughput", "launch", "inbox", "org"}
 
     sizes = results["complete"]["by_backend"]["sqlite"]
     assert sizes and all({"p50_ms", "p95_ms", "n", "members"} <= set(s) for s in sizes.values())
@@ -51,10 +51,16 @@ def test_bench_smoke_writes_results(tmp_path: Path) -> None:
         assert {"p50_ms", "p95_ms", "total"} <= set(inbox[key])
     assert inbox["task_rows"] > 0
 
+    [imported] = results["org"]["imports"].values()
+    assert imported["created"] == imported["rows"] > 0 and imported["reimport_unchanged"] == imported["rows"]
+    change = results["org"]["secretary_change"]["sqlite"]
+    assert change["n"] > 0 and all(n == change["open_tasks"] for n in change["returned_per_change"])
+
     assert any(m["peak_total_mb"] > 0 for m in doc["memory"].values())
     assert {t["target"].split(" (")[0] for t in doc["targets"]} >= {
         "complete p95, every size", "throughput ours / floor", "server peak RSS"}
 
     markdown = (tmp_path / "smoke.md").read_text(encoding="utf-8")
-    for heading in ("## Targets", "## complete", "## naive", "## throughput", "## launch", "## inbox", "## memory"):
+    for heading in ("## Targets", "## complete", "## naive", "## throughput", "## launch", "## inbox", "## org",
+                    "## memory"):
         assert heading in markdown

@@ -18,6 +18,7 @@ from server.api import (
     monitoring,
     notifications,
     openapi,
+    org,
     oversight,
     schedules,
     screens,
@@ -28,7 +29,7 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, incidents.bp,
+         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, incidents.bp, org.bp,
          openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)

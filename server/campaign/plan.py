@@ -95,10 +95,10 @@ def holds_role_in(session: Session, person: Person, unit_id: int, roles: tuple[s
 
 
 def target_units_query(unit: OrgUnit, unit_types: list[str]) -> Any:
-    """Units of the given types in the subtree of ``unit`` (itself included), by id."""
+    """Units of the given types in the subtree of ``unit`` (itself included), by id; not dissolved ones."""
     return (
         select(OrgUnit)
-        .where(OrgUnit.path.startswith(unit.path), OrgUnit.type.in_(unit_types))
+        .where(OrgUnit.path.startswith(unit.path), OrgUnit.type.in_(unit_types), OrgUnit.dissolved_at.is_(None))
         .order_by(OrgUnit.id)
     )
 

@@ -13,6 +13,7 @@ UNIT_TYPES = ("district", "party_committee", "general_branch", "branch", "party_
 ROLES = (
     "member",
     "activist",
+    "development_candidate",
     "secretary",
     "deputy_secretary",
     "committee_member",
@@ -40,8 +41,11 @@ class OrgUnit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     path: Mapped[str] = mapped_column(String(512), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A unit is never deleted: dissolving or merging it stamps it (migration 0014, server.orgadmin).
+    dissolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
 
-    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit, itself included."""

@@ -26,6 +26,7 @@ MONITOR_ROLE = "org_admin"
 ROLE_LABELS: dict[str, tuple[str, str]] = {
     "member": ("党员", "Member"),
     "activist": ("入党积极分子", "Activist"),
+    "development_candidate": ("发展对象", "Development candidate"),
     "secretary": ("书记", "Secretary"),
     "deputy_secretary": ("副书记", "Deputy secretary"),
     "committee_member": ("委员", "Committee member"),

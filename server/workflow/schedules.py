@@ -204,7 +204,8 @@ def expand_next_due(session: Session, now: datetime) -> Schedule | None:
     root = schedule.org_unit
     units = session.scalars(
         select(OrgUnit)
-        .where(OrgUnit.path.startswith(root.path), OrgUnit.type == schedule.unit_type)
+        .where(OrgUnit.path.startswith(root.path), OrgUnit.type == schedule.unit_type,
+               OrgUnit.dissolved_at.is_(None))
         .order_by(OrgUnit.path)
     ).all()
     stamp = period.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

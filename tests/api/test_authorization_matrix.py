@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from server.database import db
+from server.org.models import OrgUnit, Person, Position
 from server.workflow.models import Incident
 from tests.conftest import login
 from tests.orgkit import hold
@@ -159,6 +161,27 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/tasks/<int:task_id>/eligible"): _p("/api/tasks/{task}/eligible"),
     ("POST", "/api/tasks/<int:task_id>/reassign"): _p("/api/tasks/{task}/reassign", {"to": "nobody", **A_REASON}),
     ("GET", "/api/talks/overview"): _p("/api/talks/overview"),
+    ("GET", "/api/org-units"): _p("/api/org-units"),
+    ("POST", "/api/org-units"): _p("/api/org-units", {"code": "bad code!", "name": "x", "type": "branch",
+                                                      "parent": "{unit}"}),
+    ("PATCH", "/api/org-units/<unit_ref>"): _p("/api/org-units/{unit}", {"code": "bad code!"}),
+    ("POST", "/api/org-units/<unit_ref>/dissolve"): _p("/api/org-units/{unit}/dissolve", NO_REASON),
+    ("POST", "/api/org-units/<unit_ref>/merge"): _p("/api/org-units/{unit}/merge", {"into": "{unit}", "reason": ""}),
+    ("POST", "/api/org-units/<unit_ref>/appointments"): _p("/api/org-units/{unit}/appointments",
+                                                           {"person": "m1", "reason": ""}),
+    ("GET", "/api/org-units/<unit_ref>/holders"): _p("/api/org-units/{unit}/holders?role=secretary&on=2026-10-01"),
+    ("POST", "/api/people"): _p("/api/people", {"username": "bad name!", "display_name": "x", "org_unit": "{unit}"}),
+    ("GET", "/api/people/<username>"): _p("/api/people/{person}"),
+    ("PATCH", "/api/people/<username>"): _p("/api/people/{person}", {"display_name": " "}),
+    ("POST", "/api/positions"): _p("/api/positions", {"person": "{person}", "org_unit": "{unit}", "role": "king"}),
+    ("PATCH", "/api/positions/<int:position_id>"): _p("/api/positions/{position}", {"end": "2026-12-31",
+                                                                                    "reason": ""}),
+    ("POST", "/api/people/<username>/transfer"): _p("/api/people/{person}/transfer", {"to_unit": "{unit}",
+                                                                                       "reason": ""}),
+    ("POST", "/api/people/<username>/deactivate"): _p("/api/people/{person}/deactivate", NO_REASON),
+    ("GET", "/api/people/template.xlsx"): _p("/api/people/template.xlsx"),
+    ("GET", "/api/people/export.xlsx"): _p("/api/people/export.xlsx"),
+    ("POST", "/api/people/import"): _p("/api/people/import", {}),
 }
 
 
@@ -226,6 +249,13 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
         screen = clients[creator].post(f"/api/org-units/{units[scope]}/screens", json={"label": "党员活动室"})
         assert screen.status_code == 201, screen.get_json()
         res[scope]["screen"] = screen.get_json()["id"]
+    for scope, (username, unit) in {"own": ("m2", "demo-branch1"), "sibling": ("m12", "demo-branch2"),
+                                    "parent": ("leader1", "demo-pc1")}.items():
+        with db.transaction() as s:
+            res[scope]["position"] = s.scalar(
+                select(Position.id).join(Person, Person.id == Position.person_id)
+                .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+                .where(Person.username == username, OrgUnit.code == unit))
     for scope in SCOPES:
         res[scope]["schedule"] = schedule.get_json()["id"] if schedule.status_code == 201 else 0
         res[scope]["notification"] = 1
