@@ -21,6 +21,8 @@
 | ``VANGUARD_RATE_LIMIT_STORAGE`` | where the login throttle counts (a ``limits`` storage URI) | ``memory://`` in embedded mode; ``VANGUARD_BROKER_URL`` (Redis) when ``VANGUARD_SCHEDULER=off`` (scale-out: several processes share the counts) |
 | ``VANGUARD_LOGIN_LIMIT_ACCOUNT`` / ``VANGUARD_LOGIN_LIMIT_ADDRESS`` | failed logins allowed per account / per client address | ``5 per minute;20 per hour`` / ``30 per minute;300 per hour`` |
 | ``VANGUARD_MAX_REQUEST_BYTES`` | largest request body (an upload); larger: 413 | ``8388608`` (8 MiB) |
+| ``VANGUARD_UPLOADS_DIR`` | folder of attachments (photos, documents) and their thumbnails, stored by random id; in scale-out mode a folder every worker reaches (docs/attachments.md) | ``uploads/`` in the instance folder |
+| ``VANGUARD_MAX_ATTACHMENT_BYTES`` | largest attachment; larger: 422 | ``5242880`` (5 MiB) |
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ class Settings:
     login_limit_account: str = "5 per minute;20 per hour"
     login_limit_address: str = "30 per minute;300 per hour"
     max_request_bytes: int = 8 * 1024 * 1024
+    uploads_dir: Path | None = None
+    """``None``: ``instance_dir / "uploads"``."""
+    max_attachment_bytes: int = 5 * 1024 * 1024
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -108,7 +113,12 @@ class Settings:
             login_limit_account=env.get("VANGUARD_LOGIN_LIMIT_ACCOUNT", cls.login_limit_account),
             login_limit_address=env.get("VANGUARD_LOGIN_LIMIT_ADDRESS", cls.login_limit_address),
             max_request_bytes=int(env.get("VANGUARD_MAX_REQUEST_BYTES", str(cls.max_request_bytes))),
+            uploads_dir=Path(env["VANGUARD_UPLOADS_DIR"]) if env.get("VANGUARD_UPLOADS_DIR") else None,
+            max_attachment_bytes=int(env.get("VANGUARD_MAX_ATTACHMENT_BYTES", str(cls.max_attachment_bytes))),
         )
+
+    def uploads_folder(self) -> Path:
+        return self.uploads_dir if self.uploads_dir is not None else self.instance_dir / "uploads"
 
     def limiter_storage(self) -> str:
         """Embedded mode counts in memory; scale-out mode (several processes) in Redis."""

@@ -7,6 +7,7 @@ from functools import cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.activities.programmes import adopt
 from server.auth import hash_password
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import add_unit
@@ -70,3 +71,9 @@ def seed(session: Session) -> None:
     rep = _person(session, "rep1", "群众代表老周")
     _hold(session, rep, branches[0], "masses_rep")
     session.flush()
+    # Activity ledgers (docs/activities.md): the first party committee adopted seed 000's
+    # programmes, the second annex 6's (2/3/4 household visits a year by the unit's level).
+    adopt(session, pc1, "seed-000")
+    for programme in adopt(session, pc2, "annex-6"):
+        if programme.code == "household_visits":
+            programme.unit_quotas = {"demo-branch3": 3}

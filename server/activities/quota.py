@@ -1,0 +1,207 @@
+"""Quota tracking: for each member, unit and period what is due, done, missing and overdue.
+
+The cost does not grow with the records: confirmed records are counted in SQL, grouped by
+member, programme and month (``ix_activity_record_unit_state_done``), so a year of a district
+is at most members × programmes × 12 small rows, however many records they hold. The rest is
+arithmetic on those counts:
+
+* a programme's cadence periods overlapping the period asked (a month's view of a quarterly
+  visit shows that quarter); a cadence period with none of its months in the season owes nothing;
+* ``due``: the member's quota (``programmes.quota_for``) per cadence period; ``done``: confirmed
+  records, at most the quota per period (an extra deed in May does not make up for June);
+  ``missing = due − done``; ``overdue``: what is missing in cadence periods already over.
+
+Units roll up the tree (a branch's numbers are in its party committee's and district's).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.activities import periods, programmes
+from server.activities.models import ActivityProgramme, ActivityRecord
+from server.org.models import OrgUnit, Person, Position
+from server.org.tree import active_position_filter
+
+HEAD_ROLES = ("secretary",)
+"""Who is "the head of the organisation" for ``head_quota`` (annex 6: 党组织负责人)."""
+
+
+@dataclass
+class Numbers:
+    due: int = 0
+    done: int = 0
+    overdue: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.due - self.done
+
+    def add(self, other: Numbers) -> None:
+        self.due += other.due
+        self.done += other.done
+        self.overdue += other.overdue
+
+    def as_dict(self) -> dict[str, int]:
+        return {"due": self.due, "done": self.done, "missing": self.missing, "overdue": self.overdue}
+
+
+@dataclass
+class MemberRow:
+    person_id: int
+    username: str
+    name: str
+    unit: OrgUnit
+    is_head: bool
+    total: Numbers = field(default_factory=Numbers)
+    by_programme: dict[int, Numbers] = field(default_factory=dict)
+
+
+@dataclass
+class Ledger:
+    """The numbers of one unit's subtree over one period."""
+
+    unit: OrgUnit
+    period: periods.Period
+    today: date
+    units: list[OrgUnit]
+    programmes: list[ActivityProgramme]
+    members: list[MemberRow]
+    unit_totals: dict[int, Numbers]
+    unit_members: dict[int, int]
+
+
+def subtree(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.path)))
+
+
+def _members(session: Session, unit_ids: list[int]) -> list[tuple[int, str, str, int]]:
+    rows = session.execute(
+        select(Position.person_id, Person.username, Person.display_name, Position.org_unit_id)
+        .join(Person, Person.id == Position.person_id)
+        .where(Position.role == "member", Position.org_unit_id.in_(unit_ids), active_position_filter(),
+               Person.active.is_(True))
+        .order_by(Position.org_unit_id, Person.username)
+    ).all()
+    return [(r.person_id, r.username, r.display_name, r.org_unit_id) for r in rows]
+
+
+def _heads(session: Session, unit_ids: list[int]) -> set[tuple[int, int]]:
+    rows = session.execute(select(Position.person_id, Position.org_unit_id).where(
+        Position.role.in_(HEAD_ROLES), Position.org_unit_id.in_(unit_ids), active_position_filter())).all()
+    return {(r.person_id, r.org_unit_id) for r in rows}
+
+
+def _counts(session: Session, unit_ids: list[int], programme_ids: list[int], start: date,
+            end: date) -> dict[tuple[int, int, int], dict[tuple[int, int], int]]:
+    """Confirmed records by (member, unit, programme) → {(year, month): count}, counted in SQL."""
+    year = func.extract("year", ActivityRecord.done_on)
+    month = func.extract("month", ActivityRecord.done_on)
+    stmt = (
+        select(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, year, month,
+               func.count())
+        .where(ActivityRecord.state == "confirmed", ActivityRecord.org_unit_id.in_(unit_ids),
+               ActivityRecord.programme_id.in_(programme_ids), ActivityRecord.done_on >= start,
+               ActivityRecord.done_on <= end)
+        .group_by(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, year, month)
+    )
+    out: dict[tuple[int, int, int], dict[tuple[int, int], int]] = defaultdict(dict)
+    for member_id, unit_id, programme_id, y, m, n in session.execute(stmt):
+        out[(member_id, unit_id, programme_id or 0)][(int(y), int(m))] = int(n)
+    return out
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One cadence period of a programme that owes something: its months and whether it is over."""
+
+    months: tuple[tuple[int, int], ...]
+    over: bool
+
+
+def _slots(programme: ActivityProgramme, period: periods.Period, today: date) -> list[_Slot]:
+    out = []
+    for cadence_period in periods.cadence_periods(programme.cadence, period):
+        months = tuple(cadence_period.months())
+        if any(programmes.in_season(programme, m) for _, m in months):
+            out.append(_Slot(months, cadence_period.end < today))
+    return out
+
+
+def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date) -> Ledger:
+    units = subtree(session, unit)
+    unit_ids = [u.id for u in units]
+    by_id = {u.id: u for u in units}
+    owners = set(unit.ancestor_ids()) | set(unit_ids)
+    progs = list(session.scalars(select(ActivityProgramme).where(
+        ActivityProgramme.org_unit_id.in_(owners), ActivityProgramme.active.is_(True)).order_by(ActivityProgramme.id)))
+    slots = {p.id: _slots(p, period, today) for p in progs}
+    all_months = [m for s in slots.values() for slot in s for m in slot.months]
+    counts = _counts(session, unit_ids, [p.id for p in progs], periods.month(*min(all_months)).start,
+                     periods.month(*max(all_months)).end) if all_months else {}
+    heads = _heads(session, unit_ids)
+    code_of = {u.id: u.code for u in units}
+    code_of.update(session.execute(select(OrgUnit.id, OrgUnit.code).where(
+        OrgUnit.id.in_(unit.ancestor_ids()[:-1]))).tuples().all())
+    applying = {u.id: [p for p in progs if p.org_unit_id in u.ancestor_ids()] for u in units}
+    members: list[MemberRow] = []
+    unit_totals = {u.id: Numbers() for u in units}
+    unit_members: dict[int, int] = defaultdict(int)
+    for person_id, username, name, unit_id in _members(session, unit_ids):
+        member_unit = by_id[unit_id]
+        row = MemberRow(person_id, username, name, member_unit, (person_id, unit_id) in heads)
+        path_codes = [code_of[a] for a in member_unit.ancestor_ids() if a in code_of]
+        for programme in applying[unit_id]:
+            quota = programmes.quota_for(programme, path_codes, row.is_head)
+            mine = counts.get((person_id, unit_id, programme.id), {})
+            numbers = Numbers()
+            for slot in slots[programme.id]:
+                done = min(sum(mine.get(m, 0) for m in slot.months), quota)
+                numbers.due += quota
+                numbers.done += done
+                if slot.over:
+                    numbers.overdue += quota - done
+            row.by_programme[programme.id] = numbers
+            row.total.add(numbers)
+        members.append(row)
+        for ancestor in member_unit.ancestor_ids():
+            if ancestor in unit_totals:
+                unit_totals[ancestor].add(row.total)
+                unit_members[ancestor] += 1
+    return Ledger(unit, period, today, units, progs, members, unit_totals, dict(unit_members))
+
+
+def rate(numbers: Numbers) -> float | None:
+    return round(numbers.done / numbers.due, 4) if numbers.due else None
+
+
+def ledger_dict(ledger: Ledger, *, limit: int, offset: int, only_missing: bool = False) -> dict[str, Any]:
+    root_depth = ledger.unit.path.count("/")
+    members = [m for m in ledger.members if not only_missing or m.total.missing > 0]
+    return {
+        "org_unit": {"id": ledger.unit.id, "code": ledger.unit.code, "name": ledger.unit.name,
+                     "type": ledger.unit.type},
+        "period": {"code": ledger.period.code, "start": ledger.period.start.isoformat(),
+                   "end": ledger.period.end.isoformat()},
+        "today": ledger.today.isoformat(),
+        "programmes": [programmes.programme_dict(p) for p in ledger.programmes],
+        "totals": {**ledger.unit_totals[ledger.unit.id].as_dict(),
+                   "members": ledger.unit_members.get(ledger.unit.id, 0),
+                   "rate": rate(ledger.unit_totals[ledger.unit.id])},
+        "units": [{"id": u.id, "code": u.code, "name": u.name, "type": u.type, "parent_id": u.parent_id,
+                   "depth": u.path.count("/") - root_depth, "members": ledger.unit_members.get(u.id, 0),
+                   **ledger.unit_totals[u.id].as_dict(), "rate": rate(ledger.unit_totals[u.id])}
+                  for u in ledger.units],
+        "members_total": len(members),
+        "members": [{"person": {"id": m.person_id, "username": m.username, "name": m.name},
+                     "org_unit": {"id": m.unit.id, "name": m.unit.name}, "is_head": m.is_head,
+                     **m.total.as_dict(),
+                     "programmes": [{"id": pid, **n.as_dict()} for pid, n in m.by_programme.items()]}
+                    for m in members[offset:offset + limit]],
+    }
