@@ -147,8 +147,8 @@ def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date
                      periods.month(*max(all_months)).end) if all_months else {}
     heads = _heads(session, unit_ids)
     code_of = {u.id: u.code for u in units}
-    code_of.update(session.execute(select(OrgUnit.id, OrgUnit.code).where(
-        OrgUnit.id.in_(unit.ancestor_ids()[:-1]))).tuples().all())
+    code_of.update((row.id, row.code) for row in session.execute(select(OrgUnit.id, OrgUnit.code).where(
+        OrgUnit.id.in_(unit.ancestor_ids()[:-1]))))
     applying = {u.id: [p for p in progs if p.org_unit_id in u.ancestor_ids()] for u in units}
     members: list[MemberRow] = []
     unit_totals = {u.id: Numbers() for u in units}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from inbox import completion
 from inbox.models import OPEN, Task
 from server import clock
-from server.access import can_see_unit, oversees
+from server.access import OVERSEER_ROLES, can_see_unit, oversees
 from server.activities import programmes
 from server.activities.models import ActivityProgramme, ActivityRecord
 from server.attachments import service as attachments
@@ -120,8 +120,11 @@ def _write(c: Completion) -> bool:
 
 
 def _review(c: Completion) -> bool:
-    """``ReviewReport``: confirmed (counts toward the quota) or returned with the reason."""
+    """``ReviewReport``: confirmed (counts toward the quota) or returned with the reason; never by
+    the member himself (a secretary's own record is confirmed by the deputy)."""
     record = session_record(c.session, c.task.instance_id)
+    if record.member_id == c.person.id:
+        raise Forbidden("your own activity record is confirmed by someone else (the deputy secretary)")
     record.state = "confirmed" if c.data.get("decision") == "approve" else "returned"
     record.review_note = c.data.get("reason") or None
     record.reviewed_by_id, record.reviewed_at, record.updated_at = c.person.id, c.now, c.now
@@ -182,6 +185,8 @@ def review(session: Session, actor: Person, record_id: int, decision: str, reaso
 def resubmit(session: Session, actor: Person, record_id: int, body: dict[str, Any]) -> ActivityRecord:
     """A returned record, corrected and submitted again (its ``WriteReport`` task)."""
     record = get_visible(session, actor, record_id)
+    if actor.id not in (record.member_id, record.recorded_by_id):
+        raise Forbidden("a returned record is corrected by the member or whoever recorded it")
     task = _open_task(session, record.instance_id, "WriteReport")
     if task is None:
         raise Conflict(f"record {record_id} is {record.state}: only a returned record is submitted again")
@@ -194,17 +199,25 @@ def resubmit(session: Session, actor: Person, record_id: int, body: dict[str, An
     return record
 
 
-def may_see(session: Session, person: Person, record: ActivityRecord) -> bool:
-    """The member, whoever recorded it, the overseers of its unit and anyone above the unit."""
-    if person.id in (record.member_id, record.recorded_by_id):
-        return True
-    unit = record.org_unit
+def oversees_records(session: Session, person: Person, unit: OrgUnit) -> bool:
+    """The overseers of the unit (secretary, deputy, committee, org_admin) and of the units above."""
     if can_see_unit(session, person.id, unit.id, overseers_only=True):
         return True
-    above = unit.ancestor_ids()[:-1]
-    found = select(Position.id).where(Position.person_id == person.id, Position.org_unit_id.in_(above),
-                                      active_position_filter()).limit(1)
-    return bool(above) and session.scalar(found) is not None
+    found = select(Position.id).where(Position.person_id == person.id, Position.org_unit_id.in_(unit.ancestor_ids()),
+                                      Position.role.in_(OVERSEER_ROLES), active_position_filter()).limit(1)
+    return session.scalar(found) is not None
+
+
+def check_oversees_records(session: Session, person: Person, unit: OrgUnit) -> None:
+    if not oversees_records(session, person, unit):
+        raise Forbidden(f"the records of {unit.name} are read by its secretary, deputy and committee and "
+                        "the organisations above it")
+
+
+def may_see(session: Session, person: Person, record: ActivityRecord) -> bool:
+    """The member, whoever recorded it, the overseers of its unit and of the units above."""
+    return person.id in (record.member_id, record.recorded_by_id) or oversees_records(session, person,
+                                                                                       record.org_unit)
 
 
 def may_see_id(session: Session, person: Person, record_id: int) -> bool:

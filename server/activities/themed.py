@@ -99,9 +99,9 @@ def submit(session: Session, actor: Person, campaign_id: int, body: dict[str, An
     """A unit below submits (or, once returned, submits again) one of its reports."""
     campaign = get(session, campaign_id)
     unit = unit_by_ref(session, body.get("org_unit") or "")
+    check_oversees(session, actor, unit)
     if unit.parent_id != campaign.org_unit_id:
         raise _bad("org_unit", f"{unit.name} does not report to {campaign.org_unit.name}")
-    check_oversees(session, actor, unit)
     seq = body.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < len(campaign.reporting):
         raise _bad("seq", f"the index of a report of the campaign (0–{len(campaign.reporting) - 1})")
@@ -190,7 +190,9 @@ def board(session: Session, viewer: Person, campaign_id: int, today: date) -> di
     return {"campaign": campaign_dict(campaign), "units": rows}
 
 
-def for_unit(session: Session, unit: OrgUnit) -> list[ThemedCampaign]:
+def for_unit(session: Session, viewer: Person, unit: OrgUnit) -> list[ThemedCampaign]:
+    """The campaigns a unit declared and those of the unit it reports to."""
+    check_may_view_unit(session, viewer, unit)
     owners = [unit.id] + ([unit.parent_id] if unit.parent_id is not None else [])
     return list(session.scalars(select(ThemedCampaign).where(ThemedCampaign.org_unit_id.in_(owners))
                                 .order_by(ThemedCampaign.starts_on.desc(), ThemedCampaign.id.desc())))

@@ -41,7 +41,7 @@ def list_records(session: Session, viewer: Person, unit: OrgUnit | None, period_
     """Records the viewer may see: of a unit's subtree (he may view it), or his own."""
     stmt = select(ActivityRecord).join(OrgUnit, OrgUnit.id == ActivityRecord.org_unit_id)
     if unit is not None:
-        check_may_view_unit(session, viewer, unit)
+        records.check_oversees_records(session, viewer, unit)
         stmt = stmt.where(_in_subtree(unit))
     else:
         stmt = stmt.where((ActivityRecord.member_id == viewer.id) | (ActivityRecord.recorded_by_id == viewer.id))
@@ -61,7 +61,7 @@ def list_records(session: Session, viewer: Person, unit: OrgUnit | None, period_
 
 
 def ledger_xlsx(session: Session, viewer: Person, unit: OrgUnit, period_code: str | None) -> tuple[bytes, str]:
-    check_may_view_unit(session, viewer, unit)
+    records.check_oversees_records(session, viewer, unit)
     period = periods.parse(period_code)
     rows = list(session.scalars(
         select(ActivityRecord).join(OrgUnit, OrgUnit.id == ActivityRecord.org_unit_id)

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.orm import Session
 
+from server.access import check_may_view_unit
 from server.activities import programmes, records, themed, views
 from server.api.contract import declare
 from server.api.schemas.activities import (
@@ -50,11 +51,12 @@ def _period(code: str | None) -> str:
 
 
 @bp.get("/activities/programmes")
-@declare(query=UnitQuery, ok=Items, errors=(404,), tags=TAGS)
+@declare(query=UnitQuery, ok=Items, errors=(403, 404), tags=TAGS)
 def list_programmes(query: UnitQuery) -> Any:
     """The programmes that apply to a unit (its own and those of the units above)"""
     def run(session: Session) -> dict[str, Any]:
         unit = _unit(session, query.org_unit)
+        check_may_view_unit(session, me(session), unit)
         items = [programmes.programme_dict(p) for p in programmes.applying(session, unit, include_inactive=True)]
         return {"items": items, "total": len(items)}
 
@@ -152,11 +154,12 @@ def ledger(query: UnitPeriodQuery) -> Any:
 
 
 @bp.get("/activities/themed")
-@declare(query=UnitQuery, ok=Items, errors=(404,), tags=TAGS)
+@declare(query=UnitQuery, ok=Items, errors=(403, 404), tags=TAGS)
 def list_themed(query: UnitQuery) -> Any:
     """Themed campaigns of a unit and of the unit above it (the one it reports to)"""
     def run(session: Session) -> dict[str, Any]:
-        items = [themed.campaign_dict(c) for c in themed.for_unit(session, _unit(session, query.org_unit))]
+        items = [themed.campaign_dict(c) for c in themed.for_unit(session, me(session),
+                                                                   _unit(session, query.org_unit))]
         return {"items": items, "total": len(items)}
 
     return jsonify(read(run))
