@@ -27,6 +27,7 @@ from server.api.schemas.activities import (
     UnitQuery,
 )
 from server.api.schemas.common import Anything, Binary, Items
+from server.bridges import member_year
 from server.errors import BadRequest
 from server.org.models import OrgUnit
 from server.org.tree import unit_by_ref
@@ -203,3 +204,11 @@ def review_themed_report(report_id: int, json: ThemedReview) -> Any:
         return themed.report_dict(session, themed.review(session, me(session), report_id, json.decision, json.note))
 
     return jsonify(write(run))
+
+
+@bp.get("/tasks/<int:task_id>/member-years")
+@declare(ok=Anything, errors=(403, 404), tags=TAGS)
+def member_years(task_id: int) -> Any:
+    """Each member's year at a glance (activities vs quota, pledges, talk problems, selections), shown on
+    the mass appraisal and on proposing excellent members"""
+    return jsonify(read(lambda s: member_year.for_task(s, me(s), task_id, records.today())))

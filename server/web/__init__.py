@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.web import accounts, designer, pages, talks
+from server.web import accounts, activities, designer, pages, talks
 from server.web.shell import web_bp
 
-__all__ = ["web_bp", "accounts", "designer", "pages", "talks"]
+__all__ = ["web_bp", "accounts", "activities", "designer", "pages", "talks"]
