@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import activities, report, scenarios
 from bench import db as bdb
-from bench import report, scenarios
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
 
@@ -32,6 +32,7 @@ RUNNERS = {
     "throughput": scenarios.throughput,
     "launch": scenarios.launch,
     "inbox": scenarios.inbox,
+    "activities": activities.activities,
 }
 
 

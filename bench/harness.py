@@ -20,7 +20,7 @@ from bench.org import BENCH_PASSWORD, Org, generate
 from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
-SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox")
+SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "activities")
 
 
 @dataclass
@@ -44,6 +44,10 @@ class Options:
     inbox_rows: dict[str, int] = field(default_factory=lambda: {"postgresql": 1_000_000, "sqlite": 200_000})
     inbox_members: int = 10000
     inbox_samples: int = 200
+    activity_members: int = 10000
+    activity_samples: int = 50
+    activity_district_samples: int = 12
+    activity_uploads: int = 10
     workers: int = 2
     rounds: int = 6
     out: Path = Path("bench/results")
@@ -72,6 +76,10 @@ class Options:
             inbox_rows={"postgresql": 5_000, "sqlite": 2_000},
             inbox_members=200,
             inbox_samples=10,
+            activity_members=100,
+            activity_samples=3,
+            activity_district_samples=2,
+            activity_uploads=2,
             rounds=2,
             name="smoke",
         )
