@@ -122,7 +122,9 @@ def _write(c: Completion) -> bool:
 def _review(c: Completion) -> bool:
     """``ReviewReport``: confirmed (counts toward the quota) or returned with the reason; never by
     the member himself (a secretary's own record is confirmed by the deputy)."""
-    record = session_record(c.session, c.task.instance_id)
+    record = c.session.scalar(select(ActivityRecord).where(ActivityRecord.instance_id == c.task.instance_id))
+    if record is None:
+        return False  # an instance started before the ledgers existed (0.1.x) has no record
     if record.member_id == c.person.id:
         raise Forbidden("your own activity record is confirmed by someone else (the deputy secretary)")
     record.state = "confirmed" if c.data.get("decision") == "approve" else "returned"
