@@ -10,6 +10,7 @@ import pytest
 
 from tests.activitykit import gps_jpeg, local
 from tests.browser.conftest import PHONE
+from tests.campaign.test_campaign_api import branch_members
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +101,34 @@ def test_the_branch_quota_view_with_its_chart(page_as, api_as, shot, fake_clock,
     assert page.locator("#quota-export").get_attribute("href").endswith("org_unit=demo-branch1&period=2026-Q3")
     shot(page, f"activity-quota-branch1-{size}")
     _no_sideways_scroll(page, "the quota view")
+
+
+def test_proposing_excellent_members_shows_each_members_year(page_as, api_as, shot, fake_clock):
+    fake_clock.now = local(2026, 9, 20)
+    m1, sec1 = api_as("m1"), api_as("sec1")
+    _, programmes = m1.call("GET", "/api/activities/programmes?org_unit=demo-branch1")
+    deed = next(p["id"] for p in programmes["items"] if p["code"] == "good_deed")
+    status, rec = m1.call("POST", "/api/activities/records",
+                          {"programme": deed, "activity": "为民办好事", "activity_date": "2026-09-02", "hours": 1})
+    assert status == 201 and sec1.call("POST", f"/api/activities/records/{rec['id']}/review",
+                                       {"decision": "approve"})[0] == 200
+    fake_clock.now = local(2026, 9, 28)
+    assert sec1.call("POST", "/api/selections", {"org_unit": "demo-branch1", "quarter": "2026-Q3"})[0] == 201
+    for username in branch_members(1):
+        client = api_as(username)
+        _, mine = client.call("GET", "/api/tasks?scope=mine&process=excellent_member_selection")
+        task = next(t for t in mine["items"] if t["element_id"] == "SelfAndPeerEvaluation")
+        status, body = client.call("POST", f"/api/tasks/{task['id']}/complete", {"data": {
+            "self_summary": f"{username} 的自我评价", "self_grade": "qualified", "peers": []}})
+        assert status == 200, body
+    _, claimable = sec1.call("GET", "/api/tasks?scope=claimable&process=excellent_member_selection")
+    propose = next(t for t in claimable["items"] if t["element_id"] == "ProposeCandidates")
+    page = page_as("sec1", viewport=PHONE)
+    page.goto(f"/tasks/{propose['id']}")
+    row = page.locator(".member-years tr[data-member='m1']")
+    row.wait_for()
+    assert "2026 年党员表现一览" in page.locator(".member-years h2").inner_text()
+    assert row.locator("td").first.inner_text().startswith("1/")  # one confirmed deed of those due
+    assert page.locator(".member-years tbody tr").count() == 12
+    shot(page, "activity-member-years-propose-phone")
+    _no_sideways_scroll(page, "the proposing task with the members' years")
