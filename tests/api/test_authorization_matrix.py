@@ -132,6 +132,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/people/<username>/unlock"): _p("/api/people/{person}/unlock", NO_REASON),
     ("POST", "/api/people/<username>/logout-everywhere"): _p("/api/people/{person}/logout-everywhere", NO_REASON),
     ("POST", "/api/attachments"): _p("/api/attachments", {}),
+    ("GET", "/api/tasks/<int:task_id>/member-years"): _p("/api/tasks/{task}/member-years"),
     ("GET", "/api/attachments/<string:key>"): _p("/api/attachments/{attachment}"),
     ("GET", "/api/attachments/<string:key>/thumbnail"): _p("/api/attachments/{attachment}/thumbnail"),
     ("GET", "/api/activities/programmes"): _p("/api/activities/programmes?org_unit={unit}"),
