@@ -118,59 +118,74 @@ def _counts(session: Session, unit_ids: list[int], programme_ids: list[int], sta
 
 
 @dataclass(frozen=True)
-class _Slot:
-    """One cadence period of a programme that owes something: its months and whether it is over."""
+class _Plan:
+    """A programme's cadence periods that owe something within the period asked: which of them each
+    month falls in, how many there are and how many are over."""
 
-    months: tuple[tuple[int, int], ...]
-    over: bool
+    slot_of: dict[tuple[int, int], int]
+    slots: int
+    over: frozenset[int]
 
 
-def _slots(programme: ActivityProgramme, period: periods.Period, today: date) -> list[_Slot]:
-    out = []
+def _plan(programme: ActivityProgramme, period: periods.Period, today: date) -> _Plan:
+    slot_of: dict[tuple[int, int], int] = {}
+    over: set[int] = set()
+    slots = 0
     for cadence_period in periods.cadence_periods(programme.cadence, period):
-        months = tuple(cadence_period.months())
+        months = cadence_period.months()
         if any(programmes.in_season(programme, m) for _, m in months):
-            out.append(_Slot(months, cadence_period.end < today))
-    return out
+            for month in months:
+                slot_of[month] = slots
+            if cadence_period.end < today:
+                over.add(slots)
+            slots += 1
+    return _Plan(slot_of, slots, frozenset(over))
+
+
+def _numbers(plan: _Plan, quota: int, mine: dict[tuple[int, int], int]) -> Numbers:
+    """Due, done (at most the quota a period) and overdue; the cost grows with the months that hold
+    records, not with the periods."""
+    per_slot: dict[int, int] = defaultdict(int)
+    for month, n in mine.items():
+        slot = plan.slot_of.get(month)
+        if slot is not None:
+            per_slot[slot] += n
+    done = {slot: min(n, quota) for slot, n in per_slot.items()}
+    done_over = sum(n for slot, n in done.items() if slot in plan.over)
+    return Numbers(quota * plan.slots, sum(done.values()), quota * len(plan.over) - done_over)
 
 
 def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date) -> Ledger:
     units = subtree(session, unit)
     unit_ids = [u.id for u in units]
     by_id = {u.id: u for u in units}
+    ancestors = {u.id: u.ancestor_ids() for u in units}
     owners = set(unit.ancestor_ids()) | set(unit_ids)
     progs = list(session.scalars(select(ActivityProgramme).where(
         ActivityProgramme.org_unit_id.in_(owners), ActivityProgramme.active.is_(True)).order_by(ActivityProgramme.id)))
-    slots = {p.id: _slots(p, period, today) for p in progs}
-    all_months = [m for s in slots.values() for slot in s for m in slot.months]
+    plans = {p.id: _plan(p, period, today) for p in progs}
+    all_months = [m for plan in plans.values() for m in plan.slot_of]
     counts = _counts(session, unit_ids, [p.id for p in progs], periods.month(*min(all_months)).start,
                      periods.month(*max(all_months)).end) if all_months else {}
     heads = _heads(session, unit_ids)
     code_of = {u.id: u.code for u in units}
     code_of.update((row.id, row.code) for row in session.execute(select(OrgUnit.id, OrgUnit.code).where(
         OrgUnit.id.in_(unit.ancestor_ids()[:-1]))))
-    applying = {u.id: [p for p in progs if p.org_unit_id in u.ancestor_ids()] for u in units}
+    applying = {u.id: [p for p in progs if p.org_unit_id in ancestors[u.id]] for u in units}
+    path_codes = {u.id: [code_of[a] for a in ancestors[u.id] if a in code_of] for u in units}
     members: list[MemberRow] = []
     unit_totals = {u.id: Numbers() for u in units}
     unit_members: dict[int, int] = defaultdict(int)
+    none: dict[tuple[int, int], int] = {}
     for person_id, username, name, unit_id in _members(session, unit_ids):
-        member_unit = by_id[unit_id]
-        row = MemberRow(person_id, username, name, member_unit, (person_id, unit_id) in heads)
-        path_codes = [code_of[a] for a in member_unit.ancestor_ids() if a in code_of]
+        row = MemberRow(person_id, username, name, by_id[unit_id], (person_id, unit_id) in heads)
         for programme in applying[unit_id]:
-            quota = programmes.quota_for(programme, path_codes, row.is_head)
-            mine = counts.get((person_id, unit_id, programme.id), {})
-            numbers = Numbers()
-            for slot in slots[programme.id]:
-                done = min(sum(mine.get(m, 0) for m in slot.months), quota)
-                numbers.due += quota
-                numbers.done += done
-                if slot.over:
-                    numbers.overdue += quota - done
+            quota = programmes.quota_for(programme, path_codes[unit_id], row.is_head)
+            numbers = _numbers(plans[programme.id], quota, counts.get((person_id, unit_id, programme.id), none))
             row.by_programme[programme.id] = numbers
             row.total.add(numbers)
         members.append(row)
-        for ancestor in member_unit.ancestor_ids():
+        for ancestor in ancestors[unit_id]:
             if ancestor in unit_totals:
                 unit_totals[ancestor].add(row.total)
                 unit_members[ancestor] += 1
