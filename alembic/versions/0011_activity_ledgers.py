@@ -87,7 +87,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("instance_id", name="uq_activity_record_instance_id"),
     )
     op.create_index("ix_activity_record_programme_id", "activity_record", ["programme_id"])
-    op.create_index("ix_activity_record_unit_state_done", "activity_record", ["org_unit_id", "state", "done_on"])
+    op.create_index("ix_activity_record_unit_state_done", "activity_record",
+                    ["org_unit_id", "state", "member_id", "programme_id", "done_on"])
     op.create_index("ix_activity_record_member_done", "activity_record", ["member_id", "done_on"])
     op.create_table(
         "themed_campaign",

@@ -98,22 +98,30 @@ def _heads(session: Session, unit_ids: list[int]) -> set[tuple[int, int]]:
     return {(r.person_id, r.org_unit_id) for r in rows}
 
 
+def month_index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
 def _counts(session: Session, unit_ids: list[int], programme_ids: list[int], start: date,
-            end: date) -> dict[tuple[int, int, int], dict[tuple[int, int], int]]:
-    """Confirmed records by (member, unit, programme) → {(year, month): count}, counted in SQL."""
-    year = func.extract("year", ActivityRecord.done_on)
-    month = func.extract("month", ActivityRecord.done_on)
+            end: date) -> dict[tuple[int, int, int], list[tuple[int, int]]]:
+    """Confirmed records by (member, unit, programme) → [(month index, count)], counted in SQL."""
+    month = func.extract("year", ActivityRecord.done_on) * 12 + func.extract("month", ActivityRecord.done_on) - 1
     stmt = (
-        select(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, year, month,
+        select(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, month,
                func.count())
         .where(ActivityRecord.state == "confirmed", ActivityRecord.org_unit_id.in_(unit_ids),
                ActivityRecord.programme_id.in_(programme_ids), ActivityRecord.done_on >= start,
                ActivityRecord.done_on <= end)
-        .group_by(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, year, month)
+        .group_by(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, month)
     )
-    out: dict[tuple[int, int, int], dict[tuple[int, int], int]] = defaultdict(dict)
-    for member_id, unit_id, programme_id, y, m, n in session.execute(stmt):
-        out[(member_id, unit_id, programme_id or 0)][(int(y), int(m))] = int(n)
+    out: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    for member_id, unit_id, programme_id, index, n in session.execute(stmt):
+        key = (member_id, unit_id, programme_id or 0)
+        found = out.get(key)
+        if found is None:
+            out[key] = [(int(index), n)]
+        else:
+            found.append((int(index), n))
     return out
 
 
@@ -122,37 +130,45 @@ class _Plan:
     """A programme's cadence periods that owe something within the period asked: which of them each
     month falls in, how many there are and how many are over."""
 
-    slot_of: dict[tuple[int, int], int]
+    slot_of: dict[int, int]
+    """Month index (``month_index``) → slot."""
     slots: int
     over: frozenset[int]
 
 
 def _plan(programme: ActivityProgramme, period: periods.Period, today: date) -> _Plan:
-    slot_of: dict[tuple[int, int], int] = {}
+    slot_of: dict[int, int] = {}
     over: set[int] = set()
     slots = 0
     for cadence_period in periods.cadence_periods(programme.cadence, period):
         months = cadence_period.months()
         if any(programmes.in_season(programme, m) for _, m in months):
-            for month in months:
-                slot_of[month] = slots
+            for year, month in months:
+                slot_of[month_index(year, month)] = slots
             if cadence_period.end < today:
                 over.add(slots)
             slots += 1
     return _Plan(slot_of, slots, frozenset(over))
 
 
-def _numbers(plan: _Plan, quota: int, mine: dict[tuple[int, int], int]) -> Numbers:
+def _numbers(plan: _Plan, quota: int, mine: list[tuple[int, int]]) -> Numbers:
     """Due, done (at most the quota a period) and overdue; the cost grows with the months that hold
     records, not with the periods."""
-    per_slot: dict[int, int] = defaultdict(int)
-    for month, n in mine.items():
-        slot = plan.slot_of.get(month)
+    due, overdue = quota * plan.slots, quota * len(plan.over)
+    if not mine:
+        return Numbers(due, 0, overdue)
+    per_slot: dict[int, int] = {}
+    for index, n in mine:
+        slot = plan.slot_of.get(index)
         if slot is not None:
-            per_slot[slot] += n
-    done = {slot: min(n, quota) for slot, n in per_slot.items()}
-    done_over = sum(n for slot, n in done.items() if slot in plan.over)
-    return Numbers(quota * plan.slots, sum(done.values()), quota * len(plan.over) - done_over)
+            per_slot[slot] = per_slot.get(slot, 0) + n
+    done = 0
+    for slot, n in per_slot.items():
+        capped = n if n < quota else quota
+        done += capped
+        if slot in plan.over:
+            overdue -= capped
+    return Numbers(due, done, overdue)
 
 
 def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date) -> Ledger:
@@ -164,9 +180,12 @@ def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date
     progs = list(session.scalars(select(ActivityProgramme).where(
         ActivityProgramme.org_unit_id.in_(owners), ActivityProgramme.active.is_(True)).order_by(ActivityProgramme.id)))
     plans = {p.id: _plan(p, period, today) for p in progs}
-    all_months = [m for plan in plans.values() for m in plan.slot_of]
-    counts = _counts(session, unit_ids, [p.id for p in progs], periods.month(*min(all_months)).start,
-                     periods.month(*max(all_months)).end) if all_months else {}
+    indexes = [m for plan in plans.values() for m in plan.slot_of]
+    counts: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    if indexes:
+        first, last = divmod(min(indexes), 12), divmod(max(indexes), 12)
+        counts = _counts(session, unit_ids, [p.id for p in progs], periods.month(first[0], first[1] + 1).start,
+                         periods.month(last[0], last[1] + 1).end)
     heads = _heads(session, unit_ids)
     code_of = {u.id: u.code for u in units}
     code_of.update((row.id, row.code) for row in session.execute(select(OrgUnit.id, OrgUnit.code).where(
@@ -176,7 +195,7 @@ def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date
     members: list[MemberRow] = []
     unit_totals = {u.id: Numbers() for u in units}
     unit_members: dict[int, int] = defaultdict(int)
-    none: dict[tuple[int, int], int] = {}
+    none: list[tuple[int, int]] = []
     for person_id, username, name, unit_id in _members(session, unit_ids):
         row = MemberRow(person_id, username, name, by_id[unit_id], (person_id, unit_id) in heads)
         for programme in applying[unit_id]:
