@@ -10,6 +10,8 @@ import server.campaign.models  # noqa: F401 - registers the campaign and selecti
 import server.notifications.models  # noqa: F401
 import server.ops.clock_control  # noqa: F401 - the training clock's offset
 import server.org.models  # noqa: F401 - registers the server tables
+import server.activities.models  # noqa: F401 - registers the activity-ledger tables
+import server.attachments.models  # noqa: F401 - registers the attachment table
 import server.talks.models  # noqa: F401 - registers the talk-loop tables
 import server.workflow.models  # noqa: F401
 from alembic import context

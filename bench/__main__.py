@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import activities, orgchanges, report, scenarios
 from bench import db as bdb
-from bench import orgchanges, report, scenarios
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
 
@@ -33,6 +33,7 @@ RUNNERS = {
     "launch": scenarios.launch,
     "inbox": scenarios.inbox,
     "org": orgchanges.org,
+    "activities": activities.activities,
 }
 
 

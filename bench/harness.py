@@ -20,7 +20,7 @@ from bench.org import BENCH_PASSWORD, Org, generate
 from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
-SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org")
+SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities")
 
 
 @dataclass
@@ -49,6 +49,10 @@ class Options:
     org_members: int = 1000
     org_open_tasks: int = 50
     org_rounds: int = 5
+    activity_members: int = 10000
+    activity_samples: int = 50
+    activity_district_samples: int = 12
+    activity_uploads: int = 10
     workers: int = 2
     rounds: int = 6
     out: Path = Path("bench/results")
@@ -82,6 +86,10 @@ class Options:
             org_members=200,
             org_open_tasks=10,
             org_rounds=1,
+            activity_members=100,
+            activity_samples=3,
+            activity_district_samples=2,
+            activity_uploads=2,
             rounds=2,
             name="smoke",
         )

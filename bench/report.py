@@ -180,6 +180,22 @@ def markdown(doc: dict[str, Any]) -> str:
         out += _table(["backend", "claimed tasks returned per change", "changes", "p50 ms", "p95 ms"],
                       [[b, s["returned_per_change"][0], s["n"], s["p50_ms"], s["p95_ms"]]
                        for b, s in res["org"]["secretary_change"].items()])
+    if "activities" in res:
+        rows = []
+        for backend, b in res["activities"]["backends"].items():
+            for key in ("branch_year", "branch_month", "district_year", "district_quarter"):
+                if key in b:
+                    q = b[key]
+                    before, after = q.get("no_records") or {}, q.get("year_of_records") or {}
+                    rows.append([backend, f"{key} `{q['path']}`", after.get("members"), before.get("p50_ms"),
+                                 before.get("p95_ms"), b.get("records"), after.get("p50_ms"), after.get("p95_ms")])
+        out += ["## activities: quota views and a photo's upload", ""] + _run_line(res["activities"])
+        out += _table(["backend", "view", "members", "no records p50 ms", "p95 ms", "records",
+                       "year of records p50 ms", "p95 ms"], rows)
+        out += _table(["backend", "photo", "upload p50 ms", "upload p95 ms", "thumbnail p50 ms", "thumbnail p95 ms"],
+                      [[backend, f"{b['upload']['pixels']}, {b['upload']['photo_bytes'] // 1024} KB",
+                        b["upload"]["p50_ms"], b["upload"]["p95_ms"], b["thumbnail"]["p50_ms"],
+                        b["thumbnail"]["p95_ms"]] for backend, b in res["activities"]["backends"].items()])
     if doc.get("memory"):
         out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
         out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],

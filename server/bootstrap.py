@@ -18,6 +18,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from inbox import closing, reminders, rows
+from server.activities.family import ACTIVITY_FAMILY
+from server.attachments import storage as attachment_storage
 from server.bridges import appraisal_talks
 from server.campaign.family import CAMPAIGN_FAMILY, SELECTION_FAMILY
 from server.config import Settings
@@ -35,6 +37,7 @@ PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (
     TALK_FAMILY,
     TALK_REPORT_FAMILY,
     appraisal_talks.FAMILY,
+    ACTIVITY_FAMILY,
 )
 """In order: for one process, save hooks run in the order their families are listed."""
 
@@ -62,6 +65,7 @@ def configure(settings: Settings) -> None:
     set_script_limits(settings.script_seconds, settings.script_memory_mb)
     schedules.set_timezone(settings.timezone)
     reminders.set_timezone(settings.timezone)
+    attachment_storage.configure(settings.uploads, settings.max_attachment_bytes)
 
 
 def bootstrap(settings: Settings) -> Registry:

@@ -20,10 +20,11 @@
 | ``VANGUARD_TLS`` | ``1``: the deployment is served over HTTPS (behind a TLS proxy): session, remember-me and language cookies get ``Secure``, responses carry ``Strict-Transport-Security`` | off |
 | ``VANGUARD_TRUSTED_PROXIES`` | addresses or networks (comma-separated, ``127.0.0.1,10.0.0.0/8``) of the reverse proxies whose ``X-Forwarded-For``/``-Proto``/``-Host`` are believed; from any other peer they are ignored (``server.hardening.TrustedProxies``) | unset: none |
 | ``VANGUARD_PROXY_HOPS`` | number of reverse proxies in front of the server whose forwarded headers are read (the login throttle counts per client address); without ``VANGUARD_TRUSTED_PROXIES`` they are believed from any peer (development only) | ``1`` with trusted proxies, else ``0`` |
-| ``VANGUARD_UPLOADS_DIR`` | folder of uploaded files, saved and restored with the database by ``python -m server backup``/``restore`` | ``uploads/`` in the instance folder |
 | ``VANGUARD_RATE_LIMIT_STORAGE`` | where the login throttle counts (a ``limits`` storage URI) | ``memory://`` in embedded mode; ``VANGUARD_BROKER_URL`` (Redis) when ``VANGUARD_SCHEDULER=off`` (scale-out: several processes share the counts) |
 | ``VANGUARD_LOGIN_LIMIT_ACCOUNT`` / ``VANGUARD_LOGIN_LIMIT_ADDRESS`` | failed logins allowed per account / per client address | ``5 per minute;20 per hour`` / ``30 per minute;300 per hour`` |
 | ``VANGUARD_MAX_REQUEST_BYTES`` | largest request body (an upload); larger: 413 | ``8388608`` (8 MiB) |
+| ``VANGUARD_UPLOADS_DIR`` | folder of attachments (photos, documents) and their thumbnails, stored by random id; in scale-out mode a folder every worker reaches (docs/attachments.md); saved and restored with the database by ``python -m server backup``/``restore`` | ``uploads/`` in the instance folder |
+| ``VANGUARD_MAX_ATTACHMENT_BYTES`` | largest attachment; larger: 422 | ``5242880`` (5 MiB) |
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Settings:
     max_request_bytes: int = 8 * 1024 * 1024
     script_seconds: float = 1.0
     script_memory_mb: int = 256
+    max_attachment_bytes: int = 5 * 1024 * 1024
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -141,6 +143,7 @@ class Settings:
             max_request_bytes=int(env.get("VANGUARD_MAX_REQUEST_BYTES", str(cls.max_request_bytes))),
             script_seconds=float(env.get("VANGUARD_SCRIPT_SECONDS", str(cls.script_seconds))),
             script_memory_mb=int(env.get("VANGUARD_SCRIPT_MEMORY_MB", str(cls.script_memory_mb))),
+            max_attachment_bytes=int(env.get("VANGUARD_MAX_ATTACHMENT_BYTES", str(cls.max_attachment_bytes))),
         )
         settings.check()
         return settings

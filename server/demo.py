@@ -7,6 +7,7 @@ from functools import cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.activities.programmes import adopt
 from server.auth import hash_password
 from server.org.models import OrgUnit
 from server.org.tree import add_unit
@@ -44,6 +45,12 @@ def seed(session: Session) -> None:
     result = roster.apply(session, roster_rows(branches), report, actor=None, dry_run=False,
                           password_hash=_demo_hash())
     assert result["imported"], result["errors"]
+    # Activity ledgers (docs/activities.md): the first party committee adopted seed 000's
+    # programmes, the second annex 6's (2/3/4 household visits a year by the unit's level).
+    adopt(session, pc1, "seed-000")
+    for programme in adopt(session, pc2, "annex-6"):
+        if programme.code == "household_visits":
+            programme.unit_quotas = {"demo-branch3": 3}
 
 
 def roster_rows(branches: list[OrgUnit]) -> list[roster.RosterRow]:

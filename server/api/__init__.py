@@ -9,6 +9,8 @@ from flask import Flask
 
 from server.api import (
     accounts,
+    activities,
+    attachments,
     calendar,
     campaign,
     clock,
@@ -30,7 +32,7 @@ from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
          calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, incidents.bp, org.bp,
-         openapi.bp)
+         activities.bp, attachments.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.web import accounts, designer, org, pages, talks
+from server.web import accounts, activities, designer, org, pages, talks
 from server.web.shell import web_bp
 
-__all__ = ["web_bp", "accounts", "designer", "org", "pages", "talks"]
+__all__ = ["web_bp", "accounts", "activities", "designer", "org", "pages", "talks"]

@@ -95,6 +95,7 @@
       task.state !== "open" ? el("p", { class: "banner" }, t("done already")) : null,
       task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")), el("p", {}, task.instructions)) : null,
       context(task, props, labels),
+      window.VGMemberYears ? await window.VGMemberYears.panel(task) : null,
       banner, form,
       el("p", { class: "instance-link" }, el("a", { href: `/instances/${task.instance_id}` }, t("instance page"))),
       await historyOf(task)].filter(Boolean));

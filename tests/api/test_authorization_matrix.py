@@ -28,6 +28,7 @@ from sqlalchemy import select
 from server.database import db
 from server.org.models import OrgUnit, Person, Position
 from server.workflow.models import Incident
+from tests.activitykit import gps_jpeg, upload
 from tests.conftest import login
 from tests.orgkit import hold
 from tests.talkkit import answer, local, problem, record, request_talk
@@ -182,6 +183,33 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/people/template.xlsx"): _p("/api/people/template.xlsx"),
     ("GET", "/api/people/export.xlsx"): _p("/api/people/export.xlsx"),
     ("POST", "/api/people/import"): _p("/api/people/import", {}),
+    ("POST", "/api/attachments"): _p("/api/attachments", {}),
+    ("GET", "/api/tasks/<int:task_id>/member-years"): _p("/api/tasks/{task}/member-years"),
+    ("GET", "/api/attachments/<string:key>"): _p("/api/attachments/{attachment}"),
+    ("GET", "/api/attachments/<string:key>/thumbnail"): _p("/api/attachments/{attachment}/thumbnail"),
+    ("GET", "/api/activities/programmes"): _p("/api/activities/programmes?org_unit={unit}"),
+    ("POST", "/api/activities/programmes"): _p("/api/activities/programmes", {"org_unit": "{unit}", "code": ""}),
+    ("PATCH", "/api/activities/programmes/<int:programme_id>"): _p("/api/activities/programmes/{programme}",
+                                                                    {"quota": -1}),
+    ("GET", "/api/activities/records"): _p("/api/activities/records?org_unit={unit}"),
+    ("POST", "/api/activities/records"): _p("/api/activities/records", {
+        "org_unit": "{unit}", "member": "{activity_member}", "activity": "", "activity_date": "2026-10-10",
+        "hours": 1}),
+    ("GET", "/api/activities/records/<int:record_id>"): _p("/api/activities/records/{record}"),
+    ("POST", "/api/activities/records/<int:record_id>/review"): _p("/api/activities/records/{record}/review",
+                                                                    {"decision": "nonsense"}),
+    ("POST", "/api/activities/records/<int:record_id>/resubmit"): _p("/api/activities/records/{record}/resubmit",
+                                                                      {"hours": -1}),
+    ("GET", "/api/activities/quota"): _p("/api/activities/quota?org_unit={unit}&period=2026-Q4"),
+    ("GET", "/api/activities/ledger.xlsx"): _p("/api/activities/ledger.xlsx?org_unit={unit}&period=2026-10"),
+    ("GET", "/api/activities/themed"): _p("/api/activities/themed?org_unit={unit}"),
+    ("POST", "/api/activities/themed"): _p("/api/activities/themed", {"org_unit": "{unit}", "name": ""}),
+    ("GET", "/api/activities/themed/<int:campaign_id>/board"): _p("/api/activities/themed/{themed}/board"),
+    ("POST", "/api/activities/themed/<int:campaign_id>/reports"): _p(
+        "/api/activities/themed/{themed_parent}/reports", {"org_unit": "{unit}", "seq": 99, "text": ""}),
+    ("GET", "/api/activities/themed/reports/<int:report_id>"): _p("/api/activities/themed/reports/{themed_report}"),
+    ("POST", "/api/activities/themed/reports/<int:report_id>/review"): _p(
+        "/api/activities/themed/reports/{themed_report}/review", {"decision": "nonsense"}),
 }
 
 
@@ -259,7 +287,41 @@ def _resources(app: Flask, fake_clock: Any) -> dict[str, Res]:
     for scope in SCOPES:
         res[scope]["schedule"] = schedule.get_json()["id"] if schedule.status_code == 201 else 0
         res[scope]["notification"] = 1
+    _activity_resources(clients, res)
     return res
+
+
+def _activity_resources(clients: dict[str, Any], res: dict[str, Res]) -> None:
+    """Per scope: a programme of the unit, a record with a photo, a themed campaign; reports to 第一党委's."""
+    owners = {"own": ("m1", "sec1"), "sibling": ("m11", "sec2"), "parent": ("leader1", "leader1")}
+    pc1_campaign = clients["leader1"].post("/api/activities/themed", json=THEMED | {"org_unit": "demo-pc1"})
+    assert pc1_campaign.status_code == 201, pc1_campaign.get_json()
+    for scope, (member, secretary) in owners.items():
+        unit = res[scope]["unit"]
+        programme = clients[secretary].post("/api/activities/programmes", json={
+            "org_unit": unit, "code": "matrix", "name": "矩阵测试", "kind": "other", "cadence": "month", "quota": 1})
+        assert programme.status_code == 201, programme.get_json()
+        photo = upload(clients[member], gps_jpeg((40, 30)), "m.jpg").get_json()
+        rec = clients[member].post("/api/activities/records", json={
+            "org_unit": unit, "programme": programme.get_json()["id"], "activity": "矩阵测试活动",
+            "activity_date": "2026-10-10", "hours": 1, "attachments": [photo["id"]]})
+        assert rec.status_code == 201, rec.get_json()
+        themed = pc1_campaign if scope == "parent" else clients[secretary].post(
+            "/api/activities/themed", json=THEMED | {"org_unit": unit})
+        assert themed.status_code == 201, themed.get_json()
+        res[scope].update(programme=programme.get_json()["id"], record=rec.get_json()["id"], attachment=photo["id"],
+                          activity_member={"own": "m2", "sibling": "m12", "parent": "leader1"}[scope],
+                          themed=themed.get_json()["id"], themed_parent=pc1_campaign.get_json()["id"])
+        if scope != "parent":
+            report = clients[secretary].post(f"/api/activities/themed/{pc1_campaign.get_json()['id']}/reports",
+                                             json={"org_unit": unit, "seq": 0, "text": "活动方案"})
+            assert report.status_code == 201, report.get_json()
+            res[scope]["themed_report"] = report.get_json()["id"]
+
+
+THEMED = {"name": "文明泉州 党员先行", "starts_on": "2026-07-01", "ends_on": "2026-12-31",
+          "lines": [{"code": "civility", "name": "文明养成我先行"}],
+          "reporting": [{"kind": "plan", "due_on": "2026-07-15"}, {"kind": "final", "due_on": "2026-12-31"}]}
 
 
 def _line(method: str, rule: str, cells: dict[str, dict[str, str]]) -> str:

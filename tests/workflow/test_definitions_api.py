@@ -67,13 +67,15 @@ def test_raw_xml_body_is_accepted(as_user):
 @pytest.mark.parametrize(
     ("mutation", "element", "words"),
     [
-        (('name="支部书记 [secretary]"', 'name="支部书记 [chairman]"'), "ReviewReport", "unknown role"),
+        (('name="支部书记、副书记 [secretary|deputy_secretary]"', 'name="支部书记、副书记 [chairman]"'), "ReviewReport",
+         "unknown role"),
         (('value="review_decision.json"', 'value="missing.json"'), "ReviewReport", "not found"),
         (('value="3 working days"', 'value="three days"'), "ReviewReport", "three days"),
         (("decision == \"return\"</bpmn:conditionExpression>", "</bpmn:conditionExpression>"),
          "Flow_returned", "without a condition"),
         (('id="StartReport"', 'id="Start"'), "Start", "reserved"),
-        (('name="支部书记 [secretary]"', 'name="支部书记 [secretary@galaxy]"'), "ReviewReport", "unknown scope"),
+        (('name="支部书记、副书记 [secretary|deputy_secretary]"', 'name="支部书记 [secretary@galaxy]"'), "ReviewReport",
+         "unknown scope"),
     ],
 )
 def test_invalid_file_is_refused_with_element_ids_and_nothing_stored(as_user, mutation, element, words):
