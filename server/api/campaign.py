@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from inbox import instance_views
 from server import spreadsheets
+from server.access import check_may_view_unit
 from server.api.contract import declare
 from server.api.schemas.campaign import (
     Board,
@@ -23,12 +24,14 @@ from server.api.schemas.campaign import (
     Objection,
     ObjectionRecorded,
     Selection,
+    SelectionRule,
+    SelectionRuleBody,
     SelectionStart,
     SelectionStarted,
 )
 from server.api.schemas.common import Binary
 from server.campaign import board as campaign_board
-from server.campaign import selection, selection_views
+from server.campaign import quota, selection, selection_views
 from server.campaign.plan import CAMPAIGN
 from server.org.tree import unit_by_ref
 from server.requests import me, read, write
@@ -122,6 +125,27 @@ def object_to_candidate(instance_id: int, json: Objection) -> Any:
         return selection.raise_objection(session, me(session), instance_id, json.candidate, json.reason)
 
     return jsonify(write(post)), 201
+
+
+@bp.get("/org-units/<unit_ref>/selection-rule")
+@declare(ok=SelectionRule, errors=(403, 404), tags=TAGS)
+def get_selection_rule(unit_ref: str) -> Any:
+    """The selection quota rule that applies to a unit's branches (anyone in the unit or above)"""
+
+    def get(session: Session) -> dict[str, Any]:
+        unit, person = unit_by_ref(session, unit_ref), me(session)
+        check_may_view_unit(session, person, unit)
+        return quota.rule_dict(session, unit, person)
+
+    return jsonify(read(get))
+
+
+@bp.put("/org-units/<unit_ref>/selection-rule")
+@declare(body=SelectionRuleBody, ok=SelectionRule, errors=(403, 404, 422), write=True, tags=TAGS)
+def put_selection_rule(unit_ref: str, json: SelectionRuleBody) -> Any:
+    """Set the quota rule of the branches under a unit (org_admin at or above, secretary of a unit above branches)"""
+    return jsonify(write(lambda s: quota.set_rule(s, me(s), unit_by_ref(s, unit_ref), json.percent,
+                                                  json.small_branch, json.note)))
 
 
 # -- the dashboard's export ------------------------------------------------------------------------

@@ -47,10 +47,11 @@ def _propose(c: Completion) -> None:
     rnd = round_of(c.session, c.task.instance_id)
     candidates = c.data.get("candidates") or []
     if len(candidates) > rnd.quota:
+        percent = c.task.data.get("quota_percent", 10)
         raise Invalid(
-            f"at most {rnd.quota} candidate(s): 10% of the branch's {rnd.member_count} members, rounded down, "
-            f"at least one; {len(candidates)} proposed",
-            [{"field": "candidates", "message": f"at most {rnd.quota} (10% of {rnd.member_count} members)",
+            f"at most {rnd.quota} candidate(s): 不超过本党支部党员人数的10% ({percent}% of the branch's "
+            f"{rnd.member_count} members, party groups included, rounded down); {len(candidates)} proposed",
+            [{"field": "candidates", "message": f"at most {rnd.quota} ({percent}% of {rnd.member_count} members)",
               "rule": "quota"}],
         )
     problems = check_people(candidates, members_in_task(c), "candidates")

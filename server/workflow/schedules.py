@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import audit, clock
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Declined, Forbidden, Invalid, NotFound
 from server.org.models import UNIT_TYPES, OrgUnit, Person
 from server.org.tree import holds_any, unit_by_ref, unit_dict
 from server.workflow.cadence import Cadence, parse_cadence
@@ -245,10 +245,17 @@ def fire_scheduled_start(session: Session, job: TimerJob, now: datetime, worker:
     period = job.key.split(":")[2]
     data = dict(schedule.data or {})
     data.update(schedule_id=schedule.id, schedule_period=period)
-    instance = start_instance(
-        session, process_key=schedule.process_key, org_unit=job.org_unit_id, data=data, actor=None,
-        title=schedule.title or None, start_timer_fired=True,  # the schedule is the start event's trigger
-    )
+    try:
+        instance = start_instance(
+            session, process_key=schedule.process_key, org_unit=job.org_unit_id, data=data, actor=None,
+            title=schedule.title or None, start_timer_fired=True,  # the schedule is the start event's trigger
+        )
+    except Declined as exc:  # the start hook refused before writing anything: nothing to retry
+        job.state = JOB_CANCELLED
+        job.last_error = exc.message[:2000]
+        audit.record(session, "schedule.passed_by", actor=None, schedule_id=schedule.id, job_id=job.id,
+                     org_unit_id=job.org_unit_id, period=period, reason=exc.message)
+        return Outcome(JOB_CANCELLED, exc.message)
     mark_fired(job, now, worker)
     job.instance_id = instance.id
     audit.record(session, "schedule.started", actor=None, instance_id=instance.id, schedule_id=schedule.id,
