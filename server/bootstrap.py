@@ -18,7 +18,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from inbox import closing, reminders, rows
-from server.bridges import appraisal_talks
+from server.bridges import appraisal_talks, judged_talks
 from server.campaign.family import CAMPAIGN_FAMILY, SELECTION_FAMILY
 from server.config import Settings
 from server.database import db
@@ -35,6 +35,7 @@ PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (
     TALK_FAMILY,
     TALK_REPORT_FAMILY,
     appraisal_talks.FAMILY,
+    judged_talks.FAMILY,
 )
 """In order: for one process, save hooks run in the order their families are listed."""
 

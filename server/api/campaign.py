@@ -14,6 +14,7 @@ from server import spreadsheets
 from server.access import check_may_view_unit
 from server.api.contract import declare
 from server.api.schemas.campaign import (
+    BasisQuery,
     Board,
     Campaign,
     CampaignLaunch,
@@ -21,6 +22,7 @@ from server.api.schemas.campaign import (
     CampaignProgress,
     CampaignQuery,
     Launched,
+    MemberBasis,
     Objection,
     ObjectionRecorded,
     Selection,
@@ -30,6 +32,7 @@ from server.api.schemas.campaign import (
     SelectionStarted,
 )
 from server.api.schemas.common import Binary
+from server.bridges import judgement
 from server.campaign import board as campaign_board
 from server.campaign import quota, selection, selection_views
 from server.campaign.plan import CAMPAIGN
@@ -92,6 +95,14 @@ def unit_board(unit_ref: str, query: CampaignQuery) -> Any:
     """The unit's public board: approved pledges, leader review, appraisal results, commendations, notices"""
     campaign_id = query.campaign
     return jsonify(read(lambda s: campaign_board.board(s, me(s), unit_by_ref(s, unit_ref), campaign_id)))
+
+
+@bp.get("/org-units/<unit_ref>/member-basis")
+@declare(query=BasisQuery, ok=MemberBasis, errors=(403, 404, 422), tags=TAGS)
+def member_basis(unit_ref: str, query: BasisQuery) -> Any:
+    """重要依据 for raters and the commendation: each member's excellent selections, pledge fulfilment
+    (late ones counted) and talk rectification (counts only), for anyone in the branch or above"""
+    return jsonify(read(lambda s: judgement.member_basis(s, me(s), unit_by_ref(s, unit_ref), query.year)))
 
 
 @bp.post("/selections")

@@ -26,8 +26,8 @@ from server.campaign.models import (
     CampaignPledge,
     CampaignRating,
 )
-from server.campaign.plan import BRANCH, STAGES
-from server.campaign.selection_views import notice_board
+from server.campaign.plan import BRANCH, STAGES, fulfilled_late
+from server.campaign.selection_views import notice_board, repeatedly_excellent
 from server.errors import Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, unit_dict
@@ -283,6 +283,7 @@ def public_board(session: Session, unit: OrgUnit, campaign_id: int | None) -> di
         "commendations": [],
         "absences": [],
         "selections": notice_board(session, unit) if unit.type == "branch" else [],
+        "repeatedly_excellent": repeatedly_excellent(session, unit) if unit.type == "branch" else [],
     }
     if campaign_id is None:
         return result
@@ -333,6 +334,7 @@ def _approved_pledges(session: Session, branch_instance_id: int) -> list[dict[st
             "deadline": p.deadline.isoformat(), "approved_at": _iso(p.approved_at), "state": p.state,
             "fulfilment": {
                 "report": p.report, "completed_on": _iso(p.completed_on), "reported_at": _iso(p.reported_at),
+                "late": fulfilled_late(p),
                 "rating": p.rating, "rating_label": RATING_LABELS.get(p.rating or ""),
                 "comment": p.rating_comment,
             } if p.reported_at else None,

@@ -31,6 +31,7 @@ from server import clock
 from server.calendar.due import SHANGHAI
 from server.campaign.models import (
     CampaignBranch,
+    CampaignPledge,
 )
 from server.errors import Invalid, NotFound
 from server.org.models import OrgUnit, Person
@@ -61,6 +62,15 @@ COMMENDABLE = ("excellent", "qualified")
 def today() -> date:
     """Today's date where the organisation is (Asia/Shanghai), by the server clock."""
     return clock.now().astimezone(SHANGHAI).date()
+
+
+def fulfilled_late(pledge: CampaignPledge) -> bool | None:
+    """践诺 reported after the pledge's own deadline (its completion date, or the day of the report in
+    Beijing, past it); None while nothing is reported (issue 19 item 5)."""
+    if pledge.reported_at is None:
+        return None
+    reported_on = pledge.reported_at.astimezone(SHANGHAI).date()
+    return reported_on > pledge.deadline or (pledge.completed_on is not None and pledge.completed_on > pledge.deadline)
 
 
 def parse_date(value: Any, field_name: str) -> date:

@@ -161,6 +161,14 @@ def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) ->
     return found is not None
 
 
+def anyone_holds(session: Session, pairs: list[tuple[int, str]]) -> bool:
+    """Whether any active position holds one of the (unit, role) pairs."""
+    if not pairs:
+        return False
+    condition = or_(*[and_(Position.org_unit_id == u, Position.role == r) for u, r in pairs])
+    return session.scalar(select(Position.id).where(active_position_filter(), condition).limit(1)) is not None
+
+
 def unit_by_ref(session: Session, ref: int | str) -> OrgUnit:
     """Find a unit by id or code."""
     unit = None

@@ -182,6 +182,28 @@ def list_schedules(session: Session, person: Person) -> list[Schedule]:
     return [s for s in rows if _may_manage(session, person, s.org_unit)]
 
 
+def ensure_shipped(session: Session, process_key: str, unit: OrgUnit, unit_type: str, cadence_text: str) \
+        -> Schedule | None:
+    """A schedule the product ships (created by nobody, enabled): added once per process and top
+    unit, and never again once it exists, so an org_admin's change or disabling stays."""
+    exists = session.scalar(select(Schedule.id).where(Schedule.process_key == process_key,
+                                                      Schedule.org_unit_id == unit.id).limit(1))
+    if exists is not None:
+        return None
+    cadence = parse_cadence(cadence_text, None)
+    now = clock.now()
+    schedule = Schedule(process_key=process_key, org_unit_id=unit.id, unit_type=unit_type, cadence=cadence.text,
+                        title=None, data={}, enabled=True, runs=0, created_by_id=None, created_at=now,
+                        updated_at=now, next_run_at=cadence.next_after(now, now, _TZ))
+    schedule.org_unit = unit
+    session.add(schedule)
+    session.flush()
+    audit.record(session, "schedule.shipped", actor=None, schedule_id=schedule.id, process_key=process_key,
+                 org_unit=unit.code, unit_type=unit_type, cadence=cadence.text,
+                 next_run_at=schedule.next_run_at.isoformat() if schedule.next_run_at else None)
+    return schedule
+
+
 # -- running --------------------------------------------------------------------------------
 
 

@@ -106,6 +106,13 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/org-units/<unit_ref>/selection-rule"): _p("/api/org-units/{unit}/selection-rule"),
     ("PUT", "/api/org-units/<unit_ref>/selection-rule"): _p("/api/org-units/{unit}/selection-rule",
                                                             {"percent": 0, "small_branch": "evaluate"}),
+    ("GET", "/api/org-units/<unit_ref>/member-basis"): _p("/api/org-units/{unit}/member-basis"),
+    ("GET", "/api/org-units/<unit_ref>/member-contacts"): _p("/api/org-units/{unit}/member-contacts"),
+    ("POST", "/api/org-units/<unit_ref>/member-contacts"): _p("/api/org-units/{unit}/member-contacts",
+                                                              {"contact": "", "member": ""}),
+    # Who may end an assignment depends on its branch, so an unknown id is 404 for everyone;
+    # the 403/204 cells are in tests/talks/test_seed_talkers.py.
+    ("DELETE", "/api/member-contacts/<int:contact_id>"): _p("/api/member-contacts/2147483647"),
     ("POST", "/api/selections"): _p("/api/selections", {"org_unit": "{unit}", "quarter": "bad"}),
     ("GET", "/api/selections/<int:instance_id>"): _p("/api/selections/{selection}"),
     ("POST", "/api/selections/<int:instance_id>/objections"): _p("/api/selections/{selection}/objections",

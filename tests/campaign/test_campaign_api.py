@@ -185,6 +185,15 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
     assert {k: rows["demo-branch1"][k] for k in ("members", "pledged", "approved", "fulfilled", "rated")} == {
         "members": 12, "pledged": 12, "approved": 12, "fulfilled": 12, "rated": 12}
     assert rows["demo-branch1"]["run"]["stage"] == "review"
+    # Issue 19 item 5: m1 reported on 21 November a pledge due on the 20th: flagged late, and shown
+    # to raters and the commendation as 重要依据 (seeds 003/004: 践诺, 评诺).
+    late = {p["member"]: p["fulfilment"]["late"] for p in ok(as_user("rep1").get(
+        "/api/org-units/demo-branch1/board"))["pledges"]}
+    assert late["m1"] is True and not any(v for k, v in late.items() if k != "m1")
+    basis = {m["member"]: m for m in ok(as_user("rep1").get("/api/org-units/demo-branch1/member-basis"))["members"]}
+    assert basis["m1"]["pledges"] == {"pledged": 1, "fulfilled": 1, "late": 1, "unfulfilled_past_deadline": 0,
+                                      "ratings": {"excellent": 1}}
+    assert basis["m5"]["pledges"]["late"] == 0 and len(basis) == 12
 
     # Leader review by the superior unit's secretary, with a comment on a member.
     assert as_user("sec2").get("/api/tasks?scope=claimable&process=vanguard_campaign_branch").get_json()[
@@ -247,6 +256,9 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
     assert [(c["kind"], c["member"]) for c in board["commendations"]] == [("branch", None), ("member", "m1")]
     district_board = ok(admin.get("/api/org-units/demo-district/board"))
     assert len(district_board["commendations"]) == 2 and district_board["campaign"]["id"] == campaign_id
+    # 受到表彰必谈 (seed 001 annex 4 §三（二）): the commendation starts m1's must-talk (issue 19 item 6).
+    must = ok(sec1.get("/api/talks?org_unit=demo-branch1&kind=must"))["items"]
+    assert ("m1", "commendation_or_punishment") in [(t["subject"]["username"], t["trigger"]) for t in must]
 
     # Roll-ups for every ancestor.
     rows = progress(admin, "demo-district", campaign_id)

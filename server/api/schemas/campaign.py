@@ -148,3 +148,16 @@ class SelectionRule(Out):
     set_at: OrgUnit | None = Field(description="the unit whose setting applies; null: the default")
     example: dict[str, int] = Field(description="members → quota under this rule")
     may_edit: bool
+
+
+class BasisQuery(Query):
+    year: Annotated[QueryId, BeforeValidator(lambda raw: raw or None)] = Field(
+        None, description="the year (1950–2200), by default this year")
+
+
+class MemberBasis(Out):
+    """重要依据 per member: excellent selections, pledge fulfilment, talk rectification (counts)."""
+
+    org_unit: OrgUnit
+    year: int
+    members: list[dict[str, Any]]
