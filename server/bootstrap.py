@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from inbox import closing, reminders, rows
 from server.bridges import appraisal_talks, judged_talks
-from server.campaign.family import CAMPAIGN_FAMILY, SELECTION_FAMILY
+from server.campaign.family import CAMPAIGN_FAMILY, REVIEW_FAMILY, SELECTION_FAMILY
 from server.config import Settings
 from server.database import db
 from server.notifications import mail
@@ -32,6 +32,7 @@ from server.workflow.hooks import ProcessFamily, Registry, registry
 PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (
     CAMPAIGN_FAMILY,
     SELECTION_FAMILY,
+    REVIEW_FAMILY,
     TALK_FAMILY,
     TALK_REPORT_FAMILY,
     appraisal_talks.FAMILY,

@@ -40,9 +40,8 @@ from server.org.models import OrgUnit, Person
 from server.workflow.definitions import form_schema
 from server.workflow.engine import Snapshot
 from server.workflow.instances import start_instance
-from server.workflow.models import ProcessDefinition, ProcessInstance, Schedule
+from server.workflow.models import ProcessDefinition, ProcessInstance
 from server.workflow.runs import lock_instance
-from server.workflow.schedules import ensure_shipped
 
 SELECTION = "excellent_member_selection"
 
@@ -89,15 +88,6 @@ def start_selection(
     if notice_days is not None:
         data["notice_days"] = notice_days
     return start_instance(session, process_key=SELECTION, org_unit=ref, data=data, actor=actor)
-
-
-def ensure_quarterly_schedules(session: Session) -> list[Schedule]:
-    """"党支部每个季度要组织评选1次优秀党员" (seed 001 §6): the quarterly selection ships as an
-    enabled schedule in every branch under each top unit (one per top unit, added at start if
-    missing; org_admins edit or disable it at /api/schedules)."""
-    roots = session.scalars(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id)).all()
-    made = [ensure_shipped(session, SELECTION, root, "branch", "quarterly") for root in roots]
-    return [s for s in made if s is not None]
 
 
 def start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],

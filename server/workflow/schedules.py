@@ -184,10 +184,11 @@ def list_schedules(session: Session, person: Person) -> list[Schedule]:
 
 def ensure_shipped(session: Session, process_key: str, unit: OrgUnit, unit_type: str, cadence_text: str) \
         -> Schedule | None:
-    """A schedule the product ships (created by nobody, enabled): added once per process and top
-    unit, and never again once it exists, so an org_admin's change or disabling stays."""
+    """A schedule the product ships (created by nobody, enabled): added once per process, top unit
+    and unit type, and never again once it exists, so an org_admin's change or disabling stays."""
     exists = session.scalar(select(Schedule.id).where(Schedule.process_key == process_key,
-                                                      Schedule.org_unit_id == unit.id).limit(1))
+                                                      Schedule.org_unit_id == unit.id,
+                                                      Schedule.unit_type == unit_type).limit(1))
     if exists is not None:
         return None
     cadence = parse_cadence(cadence_text, None)
