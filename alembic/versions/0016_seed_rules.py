@@ -7,10 +7,13 @@ Create Date: 2026-12-05 16:00:00
 Issue 19. ``selection_rule``: how the branches under a unit apply "不超过本党支部党员人数的10%"
 (a lower percentage, what a branch under 10 members does). ``member_contact``: the
 committee members and group leaders who look after a member (seed 001 annex 4), whose
-half-year talk coverage is tracked like the secretary's. ``review_round`` and ``unit_review``:
-the collective leader reviews that recur during a campaign (seed 004). ``branch_pledge``: the
-branch's own public pledge; ``branch_rating``: the branch itself rated in the mass appraisal; ``campaign_circular``: the year-end inspection and circular. New tables referencing
-org_unit, person, process_instance (0001) and campaign (0003): nothing existing is rebuilt.
+half-year talk coverage is tracked like the secretary's. ``review_round`` and
+``unit_review``: the collective leader reviews that recur during a campaign (seed 004).
+``branch_pledge``: the branch's own public pledge; ``branch_rating``: the branch itself
+rated in the mass appraisal; ``campaign_circular``: the year-end inspection and circular;
+``talk_plan`` and ``talk_plan_entry``: a branch's half-year talk plan, fixed talk day and
+monthly schedule. New tables referencing org_unit, person, process_instance (0001) and
+campaign (0003): nothing existing is rebuilt.
 """
 
 from __future__ import annotations
@@ -99,6 +102,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_branch_rating_campaign_id", "branch_rating", ["campaign_id"])
     op.create_table(
+        "talk_plan",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("org_unit_id", sa.Integer(), sa.ForeignKey("org_unit.id"), nullable=False),
+        sa.Column("period", sa.String(8), nullable=False),
+        sa.Column("talk_day", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=True),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("org_unit_id", "period"),
+    )
+    op.create_table(
+        "talk_plan_entry",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("plan_id", sa.Integer(), sa.ForeignKey("talk_plan.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("talker_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+        sa.Column("member_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+    )
+    op.create_index("ix_talk_plan_entry_plan_id", "talk_plan_entry", ["plan_id"])
+    op.create_table(
         "campaign_circular",
         sa.Column("campaign_id", sa.Integer(), sa.ForeignKey("campaign.instance_id"), primary_key=True),
         sa.Column("inspection", sa.Text(), nullable=False),
@@ -110,6 +133,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("campaign_circular")
+    op.drop_index("ix_talk_plan_entry_plan_id", table_name="talk_plan_entry")
+    op.drop_table("talk_plan_entry")
+    op.drop_table("talk_plan")
     op.drop_index("ix_branch_rating_campaign_id", table_name="branch_rating")
     op.drop_table("branch_rating")
     op.drop_index("ix_branch_pledge_campaign_id", table_name="branch_pledge")

@@ -26,6 +26,7 @@ from server.api.schemas.talks import (
     ReportQuery,
     Talk,
     TalkList,
+    TalkPlanBody,
     TalkProblem,
     TalkQuery,
     TalkReport,
@@ -42,6 +43,7 @@ from server.talks import coverage as talk_cov
 from server.talks import documents as talk_documents
 from server.talks import overview as talk_overview
 from server.talks import permissions as talk_permissions
+from server.talks import plans as talk_plans
 from server.talks import problems as talk_problems
 from server.talks import records as talk_records
 from server.talks import reports as talk_reports
@@ -240,6 +242,23 @@ def remove_member_contact(contact_id: int) -> Any:
     """End a 联系党员 assignment (secretary, org_admin above)"""
     write(lambda s: talk_contacts.remove_contact(s, me(s), contact_id))
     return "", 204
+
+
+@bp.get("/org-units/<unit_ref>/talk-plan")
+@declare(query=OverviewQuery, ok=Anything, errors=(403, 404, 422), tags=TAGS)
+def talk_plan(unit_ref: str, query: OverviewQuery) -> Any:
+    """A branch's talk plan of a half year: fixed talk day, monthly schedule and what was held"""
+    return jsonify(read(lambda s: talk_plans.get_plan(s, me(s), unit_by_ref(s, unit_ref),
+                                                      talk_cov.period(query.period or None))))
+
+
+@bp.put("/org-units/<unit_ref>/talk-plan")
+@declare(body=TalkPlanBody, ok=Anything, errors=(403, 404, 422), write=True, tags=TAGS)
+def put_talk_plan(unit_ref: str, json: TalkPlanBody) -> Any:
+    """Set a branch's half-year talk plan (secretary, org_admin above)"""
+    return jsonify(write(lambda s: talk_plans.put_plan(s, me(s), unit_by_ref(s, unit_ref),
+                                                       talk_cov.period(json.period or None), json.talk_day,
+                                                       json.entries, json.note)))
 
 
 @bp.get("/talks/overview")

@@ -113,6 +113,9 @@ ROUTES: dict[tuple[str, str], Call] = {
     # Who may end an assignment depends on its branch, so an unknown id is 404 for everyone;
     # the 403/204 cells are in tests/talks/test_seed_talkers.py.
     ("DELETE", "/api/member-contacts/<int:contact_id>"): _p("/api/member-contacts/2147483647"),
+    ("GET", "/api/org-units/<unit_ref>/talk-plan"): _p("/api/org-units/{unit}/talk-plan?period=2026H2"),
+    ("PUT", "/api/org-units/<unit_ref>/talk-plan"): _p("/api/org-units/{unit}/talk-plan",
+                                                       {"period": "2026H2", "talk_day": 0, "entries": []}),
     ("POST", "/api/selections"): _p("/api/selections", {"org_unit": "{unit}", "quarter": "bad"}),
     ("GET", "/api/selections/<int:instance_id>"): _p("/api/selections/{selection}"),
     ("POST", "/api/selections/<int:instance_id>/objections"): _p("/api/selections/{selection}/objections",

@@ -120,3 +120,35 @@ def test_a_branch_without_a_contact_person_has_its_secretary_answer(as_user, fak
     assert open_task(as_user("contact1"), requested["id"], "AnswerRequest")
     assert not [t for t in ok(as_user("sec1").get("/api/tasks?scope=claimable&process=talk_request"))["items"]
                 if t["element_id"] == "AnswerRequest"]
+
+
+def test_the_half_year_talk_plan_with_its_monthly_schedule_and_fixed_talk_day(as_user, fake_clock):
+    """Seed 001 annex 4 §三（一）: "活动前要结合支部实际制定详细的谈话计划，可按月确定谈心安排表，固定谈心
+    工作日" — the branch keeps its plan, each month's talk day falls on a working day, and the
+    schedule shows what was held and what was missed."""
+    _people()
+    sec1, url = as_user("sec1"), "/api/org-units/demo-branch1/talk-plan"
+    assert ok(sec1.get(url + "?period=2026H2"))["entries"] == []
+    plan = {"period": "2026H2", "talk_day": 1, "note": "每月1日为谈心日",
+            "entries": [{"month": "2026-10", "talker": "m1", "member": "g1"},
+                        {"month": "2026-10", "talker": "sec1", "member": "dev1"},
+                        {"month": "2026-11", "talker": "cm1", "member": "act1"}]}
+    bad = {**plan, "talk_day": 31, "entries": [{"month": "2027-01", "talker": "m5", "member": "m11"}]}
+    res = ok(sec1.put(url, json=bad), 422)
+    assert [d["field"] for d in res["details"]] == ["talk_day", "entries.0.month"]
+    res = ok(sec1.put(url, json={**plan, "entries": [{"month": "2026-10", "talker": "m5", "member": "m11"}]}), 422)
+    assert [d["field"] for d in res["details"]] == ["entries.0.talker", "entries.0.member"]
+    assert as_user("cm1").put(url, json=plan).status_code == 403
+    assert as_user("m2").get(url).status_code == 403
+    saved = ok(sec1.put(url, json=plan))
+    # 1 October is National Day: the October talk day is the first working day after the holidays.
+    assert saved["talk_days"]["2026-10"] == "2026-10-08" and saved["talk_days"]["2026-12"] == "2026-12-01"
+
+    fake_clock.now = local(2026, 10, 8, 9)
+    talk_id = start_talk(sec1, kind="periodic", member="g1", talker="m1", scheduled_at="2026-10-08T10:00:00+08:00",
+                         place="支部活动室", way="face_to_face")["id"]
+    fake_clock.now = local(2026, 11, 2, 9)
+    record(as_user("m1"), talk_id, "2026-10-08")
+    shown = {(e["talker"]["username"], e["member"]["username"]): e["status"]
+             for e in ok(as_user("leader1").get(url + "?period=2026H2"))["entries"]}
+    assert shown == {("m1", "g1"): "held", ("sec1", "dev1"): "missed", ("cm1", "act1"): "due"}

@@ -191,3 +191,14 @@ class MemberContact(Out):
     id: int
     contact: dict[str, Any]
     member: dict[str, Any]
+
+
+class TalkPlanBody(Body):
+    """The half year's talk plan: the fixed talk day and the monthly schedule (谈心安排表)."""
+
+    period: str | None = PERIOD
+    talk_day: Annotated[Any, service_checked({"type": "integer", "minimum": 1, "maximum": 28})] = None
+    entries: Annotated[Any, service_checked({"type": "array", "items": {"type": "object", "properties": {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "talker": STRING, "member": STRING}}})] = None
+    note: Annotated[Any, service_checked(STRING)] = None
+    invalid_status: ClassVar[int] = 422
