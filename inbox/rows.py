@@ -19,7 +19,7 @@ from server.calendar.due import DueExpressionError, resolve_due
 from server.calendar.store import calendar_for
 from server.errors import Invalid
 from server.org.models import Person
-from server.org.tree import resolve_candidates
+from server.org.tree import anyone_holds, resolve_candidates
 from server.workflow.engine import HumanTask, Snapshot, lane_role_expression
 from server.workflow.jobs import cancel_task_jobs, close_job_row, due_job_row
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance, TimerJob
@@ -110,6 +110,12 @@ def _insert(
         props = human.properties
         stage = props.get("stage") or instance.stage
         role_expr = props.get("role") or lane_role_expression(human.lane)
+        offer = resolve_candidates(session, unit, role_expr) if role_expr else []
+        if props.get("fallback_role") and not anyone_holds(session, offer):
+            # Nobody holds the role in this unit (a branch without a contact person): the task goes
+            # to the fallback instead of waiting for no one (docs/bpmn-authoring.md).
+            role_expr = props["fallback_role"]
+            offer = resolve_candidates(session, unit, role_expr)
         row: dict[str, Any] = {
             "engine_task_id": human.engine_task_id, "instance_id": instance.id,
             "part_id": part.id if part is not None else None, "process_key": definition.key,
@@ -136,7 +142,7 @@ def _insert(
                 )
             row.update(assignee_id=person_id, bound_to_id=person_id, claimed_at=now)
         # A bound task is offered to nobody else.
-        offers.append(resolve_candidates(session, unit, role_expr) if role_expr and not assignee_var else [])
+        offers.append(offer if role_expr and not assignee_var else [])
         assignees.append(username)
         rows.append(row)
     session.flush()  # the rows these refer to (a part just started, a ledger row) exist first

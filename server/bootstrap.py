@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from inbox import closing, reminders, rows
 from server.activities.family import ACTIVITY_FAMILY
 from server.attachments import storage as attachment_storage
-from server.bridges import appraisal_talks
-from server.campaign.family import CAMPAIGN_FAMILY, SELECTION_FAMILY
+from server.bridges import appraisal_talks, judged_talks
+from server.campaign.family import CAMPAIGN_FAMILY, REVIEW_FAMILY, SELECTION_FAMILY
 from server.config import Settings
 from server.database import db
 from server.notifications import mail
@@ -34,10 +34,12 @@ from server.workflow.hooks import ProcessFamily, Registry, registry
 PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (
     CAMPAIGN_FAMILY,
     SELECTION_FAMILY,
+    REVIEW_FAMILY,
     TALK_FAMILY,
     TALK_REPORT_FAMILY,
     appraisal_talks.FAMILY,
     ACTIVITY_FAMILY,
+    judged_talks.FAMILY,
 )
 """In order: for one process, save hooks run in the order their families are listed."""
 

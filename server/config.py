@@ -11,6 +11,7 @@
 | ``VANGUARD_INSTANCE_DIR`` | folder for the SQLite file, the secret key and uploads | ``instance/`` of the checkout |
 | ``VANGUARD_STATIC_DIST`` | folder of the fingerprinted, compressed static files (``server/web/assets.py``) | ``static-dist/`` of the checkout |
 | ``VANGUARD_TIMEZONE`` | time zone in which working days and due dates are counted | ``Asia/Shanghai`` |
+| ``VANGUARD_SHIPPED_SCHEDULES`` | ``1``: at start, every top unit without one gets the schedules the seeds ask for (the quarterly excellent-member selection in every branch, enabled, editable at ``/api/schedules``); ``0``: none are added | on |
 | ``VANGUARD_SCHEDULER`` | ``embedded``: a thread in the web process fires timers; ``off``: a separate worker does | ``embedded`` |
 | ``VANGUARD_BROKER_URL`` | Celery broker for scale-out mode | ``redis://127.0.0.1:6379/0`` |
 | ``VANGUARD_CELERY_QUEUE`` / ``VANGUARD_DISPATCH_INTERVAL`` / ``VANGUARD_DISPATCH_LEASE`` | Celery queue name; seconds between dispatcher passes; seconds a dispatched job is leased (read by ``server.worker``) | ``vanguard`` / ``1`` / ``30`` |
@@ -90,6 +91,7 @@ class Settings:
     static_dist: Path = ROOT / "static-dist"
     timezone: str = "Asia/Shanghai"
     scheduler: str = "embedded"
+    shipped_schedules: bool = True
     broker_url: str = "redis://127.0.0.1:6379/0"
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -128,6 +130,7 @@ class Settings:
             static_dist=Path(env.get("VANGUARD_STATIC_DIST", ROOT / "static-dist")),
             timezone=env.get("VANGUARD_TIMEZONE", "Asia/Shanghai"),
             scheduler=env.get("VANGUARD_SCHEDULER", "embedded"),
+            shipped_schedules=_flag(env.get("VANGUARD_SHIPPED_SCHEDULES", "1")),
             broker_url=env.get("VANGUARD_BROKER_URL", "redis://127.0.0.1:6379/0"),
             smtp_host=env.get("VANGUARD_SMTP_HOST") or None,
             smtp_port=int(env.get("VANGUARD_SMTP_PORT", "25")),

@@ -34,6 +34,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Declined(Conflict):
+    """A start that does not apply to this unit and period (its round already ran, the rule gives it
+    none): refused by hand with 409; a schedule passes the unit by instead of retrying."""
+
+
 class Invalid(DomainError):
     """The input breaks a rule; ``details`` names each field or BPMN element."""
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server import demo
 from server.campaign.launch import resume_launches
+from server.campaign.shipped import ensure_shipped_schedules
 from server.config import Settings
 from server.database import db
 from server.workflow.definitions import deploy_folder
@@ -31,6 +32,10 @@ def on_start(app: Flask, settings: Settings) -> None:
                     log.info("seeded the demo organisation")
                 for definition in deploy_folder(session, settings.workflows_dir):
                     log.info("deployed %s version %s", definition.key, definition.version)
+                if settings.shipped_schedules:
+                    for schedule in ensure_shipped_schedules(session):
+                        log.info("shipped schedule %s: %s in every %s, %s", schedule.id, schedule.process_key,
+                                 schedule.unit_type, schedule.cadence)
             return
         except IntegrityError:
             # Another worker process started at the same moment and did it first.

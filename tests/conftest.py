@@ -106,6 +106,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "secret_key": "test-secret",
         "demo": True,
         "scheduler": "off",
+        "shipped_schedules": False,  # tests that want them turn them on (tests/campaign/test_seed_selection.py)
         "rate_limit_storage": "memory://",
         "TESTING": True,
     }

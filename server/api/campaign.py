@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from inbox import instance_views
 from server import spreadsheets
+from server.access import check_may_view_unit
 from server.api.contract import declare
 from server.api.schemas.campaign import (
+    BasisQuery,
     Board,
     Campaign,
     CampaignLaunch,
@@ -20,15 +22,19 @@ from server.api.schemas.campaign import (
     CampaignProgress,
     CampaignQuery,
     Launched,
+    MemberBasis,
     Objection,
     ObjectionRecorded,
     Selection,
+    SelectionRule,
+    SelectionRuleBody,
     SelectionStart,
     SelectionStarted,
 )
 from server.api.schemas.common import Binary
+from server.bridges import judgement
 from server.campaign import board as campaign_board
-from server.campaign import selection, selection_views
+from server.campaign import quota, selection, selection_views
 from server.campaign.plan import CAMPAIGN
 from server.org.tree import unit_by_ref
 from server.requests import me, read, write
@@ -91,6 +97,14 @@ def unit_board(unit_ref: str, query: CampaignQuery) -> Any:
     return jsonify(read(lambda s: campaign_board.board(s, me(s), unit_by_ref(s, unit_ref), campaign_id)))
 
 
+@bp.get("/org-units/<unit_ref>/member-basis")
+@declare(query=BasisQuery, ok=MemberBasis, errors=(403, 404, 422), tags=TAGS)
+def member_basis(unit_ref: str, query: BasisQuery) -> Any:
+    """重要依据 for raters and the commendation: each member's excellent selections, pledge fulfilment
+    (late ones counted) and talk rectification (counts only), for anyone in the branch or above"""
+    return jsonify(read(lambda s: judgement.member_basis(s, me(s), unit_by_ref(s, unit_ref), query.year)))
+
+
 @bp.post("/selections")
 @declare(body=SelectionStart, ok=SelectionStarted, status=201, errors=(403, 404, 409, 422), write=True, tags=TAGS)
 def start_selection(json: SelectionStart) -> Any:
@@ -122,6 +136,27 @@ def object_to_candidate(instance_id: int, json: Objection) -> Any:
         return selection.raise_objection(session, me(session), instance_id, json.candidate, json.reason)
 
     return jsonify(write(post)), 201
+
+
+@bp.get("/org-units/<unit_ref>/selection-rule")
+@declare(ok=SelectionRule, errors=(403, 404), tags=TAGS)
+def get_selection_rule(unit_ref: str) -> Any:
+    """The selection quota rule that applies to a unit's branches (anyone in the unit or above)"""
+
+    def get(session: Session) -> dict[str, Any]:
+        unit, person = unit_by_ref(session, unit_ref), me(session)
+        check_may_view_unit(session, person, unit)
+        return quota.rule_dict(session, unit, person)
+
+    return jsonify(read(get))
+
+
+@bp.put("/org-units/<unit_ref>/selection-rule")
+@declare(body=SelectionRuleBody, ok=SelectionRule, errors=(403, 404, 422), write=True, tags=TAGS)
+def put_selection_rule(unit_ref: str, json: SelectionRuleBody) -> Any:
+    """Set the quota rule of the branches under a unit (org_admin at or above, secretary of a unit above branches)"""
+    return jsonify(write(lambda s: quota.set_rule(s, me(s), unit_by_ref(s, unit_ref), json.percent,
+                                                  json.small_branch, json.note)))
 
 
 # -- the dashboard's export ------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from server.api.schemas.common import Anything, Binary
 from server.api.schemas.talks import (
     CloseOut,
     FollowUp,
+    MemberContact,
+    MemberContactAdd,
     OverviewQuery,
     PeriodQuery,
     ProblemClose,
@@ -24,6 +26,7 @@ from server.api.schemas.talks import (
     ReportQuery,
     Talk,
     TalkList,
+    TalkPlanBody,
     TalkProblem,
     TalkQuery,
     TalkReport,
@@ -35,10 +38,12 @@ from server.errors import BadRequest, Forbidden
 from server.org.models import OrgUnit, Position
 from server.org.tree import active_position_filter, unit_by_ref
 from server.requests import me, read, write
+from server.talks import contacts as talk_contacts
 from server.talks import coverage as talk_cov
 from server.talks import documents as talk_documents
 from server.talks import overview as talk_overview
 from server.talks import permissions as talk_permissions
+from server.talks import plans as talk_plans
 from server.talks import problems as talk_problems
 from server.talks import records as talk_records
 from server.talks import reports as talk_reports
@@ -74,7 +79,8 @@ def talk_vocabulary() -> Any:
     """Talk kinds, the eight must-talk triggers, ways, close-out criteria"""
     return jsonify({"kinds": talk_terms.KIND_LABELS, "triggers": talk_terms.TRIGGERS, "ways": talk_terms.WAY_LABELS,
                     "requested_with": talk_terms.REQUESTED_WITH_LABELS, "states": talk_terms.STATE_LABELS,
-                    "close_criteria": talk_terms.CRITERIA, "follow_up_results": talk_terms.FOLLOW_UP_RESULTS})
+                    "close_criteria": talk_terms.CRITERIA, "guidance_criteria": talk_terms.GUIDANCE_CRITERIA,
+                    "follow_up_results": talk_terms.FOLLOW_UP_RESULTS})
 
 
 @bp.get("/talks")
@@ -193,7 +199,7 @@ def close_problem(problem_id: int, json: ProblemClose) -> Any:
     """Close out (销号) a problem item: branch secretary, after a look back, every criterion affirmed, with a note"""
 
     def run(session: Session) -> dict[str, Any]:
-        problem = talk_problems.close_problem(session, me(session), problem_id, json.criteria, json.note)
+        problem = talk_problems.close_problem(session, me(session), problem_id, json.criteria, json.note, json.way)
         return talk_views.problem_dict(problem)
 
     return jsonify(write(run))
@@ -208,9 +214,51 @@ def talk_coverage(query: PeriodQuery) -> Any:
         unit = _unit_arg(session, query.org_unit)
         assert unit is not None
         talk_permissions.require_manage(session, me(session), unit)
-        return talk_cov.coverage(session, unit, talk_cov.period(query.period or None))
+        half = talk_cov.period(query.period or None)
+        return {**talk_cov.coverage(session, unit, half),
+                "contacts": talk_contacts.contact_coverage(session, unit, half)}
 
     return jsonify(read(run))
+
+
+@bp.get("/org-units/<unit_ref>/member-contacts")
+@declare(ok=Anything, errors=(403, 404, 422), tags=TAGS)
+def member_contacts(unit_ref: str) -> Any:
+    """联系党员 of a branch: who looks after whom (the branch committee and the organisations above)"""
+    return jsonify(read(lambda s: talk_contacts.list_contacts(s, me(s), unit_by_ref(s, unit_ref))))
+
+
+@bp.post("/org-units/<unit_ref>/member-contacts")
+@declare(body=MemberContactAdd, ok=MemberContact, status=201, errors=(403, 404, 409, 422), write=True, tags=TAGS)
+def add_member_contact(unit_ref: str, json: MemberContactAdd) -> Any:
+    """Assign a committee member or group leader to look after a member (secretary, org_admin above)"""
+    return jsonify(write(lambda s: talk_contacts.add_contact(s, me(s), unit_by_ref(s, unit_ref), json.contact,
+                                                             json.member))), 201
+
+
+@bp.delete("/member-contacts/<int:contact_id>")
+@declare(status=204, errors=(403, 404), write=True, tags=TAGS)
+def remove_member_contact(contact_id: int) -> Any:
+    """End a 联系党员 assignment (secretary, org_admin above)"""
+    write(lambda s: talk_contacts.remove_contact(s, me(s), contact_id))
+    return "", 204
+
+
+@bp.get("/org-units/<unit_ref>/talk-plan")
+@declare(query=OverviewQuery, ok=Anything, errors=(403, 404, 422), tags=TAGS)
+def talk_plan(unit_ref: str, query: OverviewQuery) -> Any:
+    """A branch's talk plan of a half year: fixed talk day, monthly schedule and what was held"""
+    return jsonify(read(lambda s: talk_plans.get_plan(s, me(s), unit_by_ref(s, unit_ref),
+                                                      talk_cov.period(query.period or None))))
+
+
+@bp.put("/org-units/<unit_ref>/talk-plan")
+@declare(body=TalkPlanBody, ok=Anything, errors=(403, 404, 422), write=True, tags=TAGS)
+def put_talk_plan(unit_ref: str, json: TalkPlanBody) -> Any:
+    """Set a branch's half-year talk plan (secretary, org_admin above)"""
+    return jsonify(write(lambda s: talk_plans.put_plan(s, me(s), unit_by_ref(s, unit_ref),
+                                                       talk_cov.period(json.period or None), json.talk_day,
+                                                       json.entries, json.note)))
 
 
 @bp.get("/talks/overview")

@@ -26,14 +26,17 @@ from server.campaign.models import (
     CampaignPledge,
     CampaignRating,
 )
-from server.campaign.plan import BRANCH, STAGES
-from server.campaign.selection_views import notice_board
+from server.campaign.plan import BRANCH, STAGES, fulfilled_late
+from server.campaign.reviews import branch_appraisal, branch_pledge_of, circular_of, reviews_of
+from server.campaign.selection_views import notice_board, repeatedly_excellent
 from server.errors import Forbidden, NotFound
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter, unit_dict
 from server.workflow.definitions import latest_version
 from server.workflow.models import ProcessInstance
 
+COMMENDATION_LABELS = {"branch": "先进基层党组织", "member": "优秀共产党员",
+                       "recommend_branch": "推荐上级表彰（党组织）", "recommend_member": "推荐上级表彰（党员）"}
 RATING_LABELS = {"excellent": "优秀", "good": "良好", "fair": "一般", "poor": "较差"}
 COUNTS = ("members", "pledged", "approved", "fulfilled", "rated", "appraised", "raters_done",
           "overdue_pledges", "overdue_tasks")
@@ -283,12 +286,18 @@ def public_board(session: Session, unit: OrgUnit, campaign_id: int | None) -> di
         "commendations": [],
         "absences": [],
         "selections": notice_board(session, unit) if unit.type == "branch" else [],
+        "repeatedly_excellent": repeatedly_excellent(session, unit) if unit.type == "branch" else [],
+        "leader_reviews": [],
+        "branch_pledge": None,
+        "circular": None,
     }
     if campaign_id is None:
         return result
     campaign = get_campaign(session, campaign_id)
     result["campaign"] = {"id": campaign.instance_id, "title": campaign.title, "theme": campaign.theme,
                           "carrier": campaign.carrier, "timetable": campaign.timetable}
+    result["leader_reviews"] = reviews_of(session, campaign_id, unit)
+    result["circular"] = circular_of(session, campaign_id)
     run = session.scalar(select(CampaignBranch).where(CampaignBranch.campaign_id == campaign_id,
                                                       CampaignBranch.org_unit_id == unit.id))
     if run is not None:
@@ -301,6 +310,7 @@ def public_board(session: Session, unit: OrgUnit, campaign_id: int | None) -> di
             "attendance": run.attendance, "members": run.member_count,
         }
         result["pledges"] = _approved_pledges(session, run.instance_id)
+        result["branch_pledge"] = branch_pledge_of(session, run.instance_id)
         if run.reviewed_at is not None:
             reviewer = session.get(Person, run.reviewed_by_id) if run.reviewed_by_id else None
             result["leader_review"] = {
@@ -313,7 +323,8 @@ def public_board(session: Session, unit: OrgUnit, campaign_id: int | None) -> di
             result["appraisal"] = {"published_at": _iso(run.appraisal_published_at),
                                    "raters": run.rater_count, "decision": run.appraisal_decision,
                                    "decision_reason": run.appraisal_decision_reason,
-                                   "results": appraisal_results(session, run.instance_id)}
+                                   "results": appraisal_results(session, run.instance_id),
+                                   "organisation": branch_appraisal(session, run.instance_id)}
         elif run.appraisal_decision == "void":
             result["appraisal"] = {"published_at": None, "raters": run.rater_count, "decision": "void",
                                    "decision_reason": run.appraisal_decision_reason, "results": []}
@@ -333,6 +344,7 @@ def _approved_pledges(session: Session, branch_instance_id: int) -> list[dict[st
             "deadline": p.deadline.isoformat(), "approved_at": _iso(p.approved_at), "state": p.state,
             "fulfilment": {
                 "report": p.report, "completed_on": _iso(p.completed_on), "reported_at": _iso(p.reported_at),
+                "late": fulfilled_late(p),
                 "rating": p.rating, "rating_label": RATING_LABELS.get(p.rating or ""),
                 "comment": p.rating_comment,
             } if p.reported_at else None,
@@ -351,7 +363,7 @@ def _commendations(session: Session, campaign_id: int, unit: OrgUnit) -> list[di
     return [
         {
             "kind": c.kind,
-            "kind_label": "先进基层党组织" if c.kind == "branch" else "优秀共产党员",
+            "kind_label": COMMENDATION_LABELS.get(c.kind, c.kind),
             "org_unit": unit_dict(u),
             "member": c.person.username if c.person else None,
             "name": c.person.display_name if c.person else u.name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.campaign import absences, ledgers, selection, selection_ledgers, starts
+from server.campaign import absences, ledgers, reviews, selection, selection_ledgers, starts
 from server.campaign.plan import BRANCH, CAMPAIGN
 from server.campaign.selection import SELECTION
 from server.workflow.hooks import ProcessFamily
@@ -21,4 +21,11 @@ SELECTION_FAMILY = ProcessFamily(
     saves={SELECTION: selection.on_saved},
     completions=selection_ledgers.COMPLETIONS,
     withdrawals={SELECTION: absences.record_withdrawal},
+)
+
+REVIEW_FAMILY = ProcessFamily(
+    name="leader reviews",
+    starts={reviews.REVIEW: reviews.start_hook},
+    saves={reviews.REVIEW: reviews.on_saved},
+    completions=reviews.COMPLETIONS,
 )

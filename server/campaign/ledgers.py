@@ -34,6 +34,7 @@ from server.campaign.plan import (
     people_by_username,
     today,
 )
+from server.campaign.review_models import BranchPledge, BranchRating, CampaignCircular
 from server.errors import Conflict, Invalid, NotFound
 from server.org.models import Person
 from server.org.tree import person_by_username
@@ -71,10 +72,15 @@ def _pledge_of(c: Completion) -> CampaignPledge:
 
 
 def _close_campaign(c: Completion) -> None:
+    """Close the campaign; the year-end inspection and circular (集中检查, 通报) go on every board."""
     campaign = c.session.get(Campaign, c.task.instance_id)
     if campaign is not None:
         campaign.summary = c.data.get("summary")
         campaign.closed_at = c.now
+        if c.data.get("circular"):  # the form of versions before issue 19 has no circular
+            c.session.add(CampaignCircular(campaign_id=campaign.instance_id, inspection=c.data.get("inspection") or "",
+                                           circular=c.data["circular"], published_by_id=c.person.id,
+                                           published_at=c.now))
 
 
 def _mobilise(c: Completion) -> None:
@@ -85,6 +91,15 @@ def _mobilise(c: Completion) -> None:
     branch.meeting_place = c.data["meeting_place"]
     branch.attendance = c.data.get("attendance")
     branch.mobilised_at = c.now
+    if c.data.get("branch_pledge"):  # 党组织公开承诺 (seed 004), beside the members'
+        deadline = parse_date(c.data.get("branch_pledge_deadline"), "branch_pledge_deadline")
+        fulfil = (c.task.data.get("timetable") or {}).get("fulfil")
+        if fulfil and deadline > date.fromisoformat(fulfil):
+            raise Invalid("the branch's pledge is due after the fulfilment stage",
+                          [{"field": "branch_pledge_deadline", "message": "after the fulfilment stage"}])
+        c.session.add(BranchPledge(branch_instance_id=branch.instance_id, campaign_id=branch.campaign_id,
+                                   org_unit_id=branch.org_unit_id, content=c.data["branch_pledge"],
+                                   deadline=deadline, pledged_by_id=c.person.id, pledged_at=c.now))
 
 
 def _draft_pledge(c: Completion) -> None:
@@ -194,6 +209,10 @@ def _mass_appraisal(c: Completion) -> bool:
             rater_id=rater.id, ratee_id=people[r["member"]].id, party_spirit=r["party_spirit"],
             service=r["service"], vanguard=r["vanguard"], created_at=c.now,
         ))
+    if c.field("branch_grade"):  # 组织评议: the branch itself, by the same rater
+        c.session.add(BranchRating(campaign_id=branch.campaign_id, branch_instance_id=branch.instance_id,
+                                   org_unit_id=branch.org_unit_id, rater_id=rater.id, grade=c.field("branch_grade"),
+                                   created_at=c.now))
     c.session.flush()
     settle_appraisal(c.session, branch, c.person, c.now)
     return True
@@ -239,6 +258,16 @@ def _commendation(c: Completion) -> None:
             campaign_id=branch.campaign_id, branch_instance_id=branch.instance_id, org_unit_id=branch.org_unit_id,
             kind="member", person_id=people[item["member"]].id, citation=item["citation"],
             commended_by_id=c.person.id, commended_at=c.now,
+        ))
+    for item in c.data.get("recommend_upward") or []:  # 推荐上级表彰: the branch, or a member it commends
+        who = item.get("member") or None
+        if who is not None and who not in people:
+            raise Invalid("recommend upward only a member commended here",
+                          [{"field": "recommend_upward", "message": f"'{who}' is not commended here"}])
+        c.session.add(CampaignCommendation(
+            campaign_id=branch.campaign_id, branch_instance_id=branch.instance_id, org_unit_id=branch.org_unit_id,
+            kind="recommend_member" if who else "recommend_branch", person_id=people[who].id if who else None,
+            citation=item["reason"], commended_by_id=c.person.id, commended_at=c.now,
         ))
     branch.commended_at = c.now
     branch.commended_by_id = c.person.id

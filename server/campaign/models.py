@@ -237,6 +237,26 @@ class SelectionRound(Base):
     org_unit: Mapped[OrgUnit] = relationship()
 
 
+class SelectionRule(Base):
+    """How a unit's branches apply "不超过本党支部党员人数的10%" where the seed leaves room (migration 0016).
+
+    Set on a district, party committee, general branch or branch; a branch follows the
+    nearest setting on its path (``server.campaign.quota``), else the default (10%, a branch
+    under 10 members runs its round without candidates).
+    """
+
+    __tablename__ = "selection_rule"
+
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    percent: Mapped[int] = mapped_column(Integer, default=10)
+    small_branch: Mapped[str] = mapped_column(String(16), default="evaluate")
+    """``evaluate``: a branch whose quota is 0 runs the round (evaluation, notice, feedback) with no
+    candidate; ``no_round``: its round is not started (the schedule passes it by)."""
+    note: Mapped[str | None] = mapped_column(Text)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SelectionEvaluation(Base):
     """A self-evaluation (evaluator = subject) or a peer evaluation; peers are confidential."""
 

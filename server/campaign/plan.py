@@ -31,10 +31,11 @@ from server import clock
 from server.calendar.due import SHANGHAI
 from server.campaign.models import (
     CampaignBranch,
+    CampaignPledge,
 )
 from server.errors import Invalid, NotFound
-from server.org.models import OrgUnit, Person, Position
-from server.org.tree import active_position_filter, holders
+from server.org.models import OrgUnit, Person
+from server.org.tree import is_branch_member, members_of_branch
 from server.workflow.hooks import Completion
 
 CAMPAIGN = "vanguard_campaign"
@@ -63,6 +64,15 @@ def today() -> date:
     return clock.now().astimezone(SHANGHAI).date()
 
 
+def fulfilled_late(pledge: CampaignPledge) -> bool | None:
+    """践诺 reported after the pledge's own deadline (its completion date, or the day of the report in
+    Beijing, past it); None while nothing is reported (issue 19 item 5)."""
+    if pledge.reported_at is None:
+        return None
+    reported_on = pledge.reported_at.astimezone(SHANGHAI).date()
+    return reported_on > pledge.deadline or (pledge.completed_on is not None and pledge.completed_on > pledge.deadline)
+
+
 def parse_date(value: Any, field_name: str) -> date:
     try:
         return date.fromisoformat(str(value))
@@ -71,27 +81,27 @@ def parse_date(value: Any, field_name: str) -> date:
                       [{"field": field_name, "message": "not a date"}]) from exc
 
 
+def _unit(session: Session, unit_id: int) -> OrgUnit:
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound(f"org unit {unit_id} does not exist")
+    return unit
+
+
 def members_of(session: Session, unit_id: int) -> list[Person]:
-    """Party members of one unit (active ``member`` positions), by username."""
-    return holders(session, unit_id, "member")
+    """Party members of a branch, those of its party groups included (``members_of_branch``), by username."""
+    return members_of_branch(session, _unit(session, unit_id))
 
 
 def raters_of(session: Session, unit_id: int) -> list[Person]:
-    """Who rates in the mass appraisal: the unit's members and its masses representatives."""
-    people = {p.id: p for p in members_of(session, unit_id)}
-    for rep in holders(session, unit_id, "masses_rep"):
-        people.setdefault(rep.id, rep)
-    return sorted(people.values(), key=lambda p: p.username)
+    """Who rates in the mass appraisal: the branch's members (its party groups' included) and its
+    masses representatives."""
+    return members_of_branch(session, _unit(session, unit_id), ("member", "masses_rep"))
 
 
 def holds_role_in(session: Session, person: Person, unit_id: int, roles: tuple[str, ...]) -> bool:
-    found = session.scalar(
-        select(Position.id).where(
-            Position.person_id == person.id, Position.org_unit_id == unit_id, Position.role.in_(roles),
-            active_position_filter(),
-        ).limit(1)
-    )
-    return found is not None
+    """Whether the person holds one of ``roles`` in the branch or one of its party groups."""
+    return is_branch_member(session, person.id, _unit(session, unit_id), roles)
 
 
 def target_units_query(unit: OrgUnit, unit_types: list[str]) -> Any:

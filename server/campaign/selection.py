@@ -5,9 +5,10 @@
 the timer engine (a generic start of the process in every branch: the start hook
 below fills in everything the process needs).
 
-The 10% rule: a branch proposes at most ``quota(n) = max(1, floor(n × 10%))``
-candidates, n being the members of the branch when the round starts. It is
-enforced where the secretary submits the proposal: HTTP 422 naming the field
+The 10% rule (``server.campaign.quota``): a branch proposes at most
+``floor(n × percent / 100)`` candidates, percent ≤ 10 as its owning organisation set it,
+n being the members of the branch and of its party groups when the round starts. It
+is enforced where the secretary submits the proposal: HTTP 422 naming the field
 ``candidates``.
 
 The public notice (公示) lasts ``notice_days`` working days (default 5). Until the
@@ -33,7 +34,8 @@ from server.campaign.models import (
     SelectionRound,
 )
 from server.campaign.plan import holds_role_in, members_of
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.campaign.quota import rule_for
+from server.errors import Conflict, Declined, Forbidden, Invalid, NotFound
 from server.org.models import OrgUnit, Person
 from server.workflow.definitions import form_schema
 from server.workflow.engine import Snapshot
@@ -48,11 +50,6 @@ DEFAULT_NOTICE_DAYS = 5
 
 
 FEEDBACK_LABELS = {"affirmed": "肯定优点，提出希望", "problems": "指出问题，帮助改进", "investigate": "调查核实"}
-
-
-def quota(member_count: int) -> int:
-    """At most 10% of the branch's members, rounded down; at least one (small branches)."""
-    return max(1, member_count // 10)
 
 
 def current_quarter(when: datetime | None = None) -> str:
@@ -112,9 +109,16 @@ def start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUnit
         .limit(1)
     )
     if earlier is not None:
-        raise Conflict(f"{unit.name} already had the selection of {quarter} (instance {earlier}); "
+        raise Declined(f"{unit.name} already had the selection of {quarter} (instance {earlier}); "
                        "the seed asks for one round a quarter")
     members = members_of(session, unit.id)
+    rule = rule_for(session, unit)
+    if rule.quota(len(members)) == 0 and rule.small_branch == "no_round":
+        owner = rule.set_at_unit.name if rule.set_at_unit else "the default"
+        raise Declined(f"{unit.name} has {len(members)} members: {rule.percent}% of them is less than one, and "
+                       f"the rule of {owner} holds no round for such a branch",
+                       [{"field": "org_unit", "message": "no round for a branch whose quota is 0",
+                         "rule": "small_branch"}])
     notice_days = int(data.get("notice_days") or DEFAULT_NOTICE_DAYS)
     return {
         "title": data.get("title") or f"{quarter} 优秀党员评选（{unit.name}）",
@@ -124,7 +128,8 @@ def start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUnit
         "members": [p.username for p in members],
         "member_names": {p.username: p.display_name for p in members},
         "member_count": len(members),
-        "quota": quota(len(members)),
+        "quota": rule.quota(len(members)),
+        "quota_percent": rule.percent,
     }
 
 

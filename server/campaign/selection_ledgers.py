@@ -47,16 +47,22 @@ def _propose(c: Completion) -> None:
     rnd = round_of(c.session, c.task.instance_id)
     candidates = c.data.get("candidates") or []
     if len(candidates) > rnd.quota:
+        percent = c.task.data.get("quota_percent", 10)
         raise Invalid(
-            f"at most {rnd.quota} candidate(s): 10% of the branch's {rnd.member_count} members, rounded down, "
-            f"at least one; {len(candidates)} proposed",
-            [{"field": "candidates", "message": f"at most {rnd.quota} (10% of {rnd.member_count} members)",
+            f"at most {rnd.quota} candidate(s): 不超过本党支部党员人数的10% ({percent}% of the branch's "
+            f"{rnd.member_count} members, party groups included, rounded down); {len(candidates)} proposed",
+            [{"field": "candidates", "message": f"at most {rnd.quota} ({percent}% of {rnd.member_count} members)",
               "rule": "quota"}],
         )
     problems = check_people(candidates, members_in_task(c), "candidates")
     if problems:
         raise Invalid("the proposal has errors in: " + ", ".join(p["field"] for p in problems), problems)
     people = people_by_username(c.session, [item["member"] for item in candidates])
+    for earlier in c.session.scalars(select(SelectionCandidate).where(SelectionCandidate.instance_id == rnd.instance_id,
+                                                                      SelectionCandidate.status == "proposed")):
+        earlier.status = "replaced"  # proposed again after the superior returned the filing
+    c.data["decision"] = None  # the return is answered: a further change needs a further return
+    rnd.notice_closed_at = None
     for item in candidates:
         c.session.add(SelectionCandidate(instance_id=rnd.instance_id, org_unit_id=rnd.org_unit_id,
                                          person_id=people[item["member"]].id, reason=item["reason"],
@@ -142,8 +148,18 @@ def _resolve(c: Completion) -> None:
 
 
 def _file(c: Completion) -> None:
+    """File the round; after a return, the branch may instead propose its candidates again
+    (``change_candidates``: back to 确定人选 and a new public notice)."""
     rnd = round_of(c.session, c.task.instance_id)
+    change = c.data.get("change_candidates") is True
+    if change and c.task.data.get("decision") != "return":
+        raise Invalid("the candidates can be changed only after the superior organisation returned the filing",
+                      [{"field": "change_candidates", "message": "not returned"}])
+    c.data["change_candidates"] = change
     rnd.report = c.data["report"]
+    if change:
+        audit.record(c.session, "selection.candidates_reopened", actor=c.person, instance_id=rnd.instance_id)
+        return
     rnd.filed_at = c.now
 
 

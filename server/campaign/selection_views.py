@@ -37,7 +37,8 @@ def candidates_of(session: Session, instance_id: int, statuses: tuple[str, ...])
                                          SelectionCandidate.status.in_(statuses))
         .order_by(SelectionCandidate.id)
     ).all()
-    return [{"member": r.person.username, "name": r.person.display_name, "reason": r.reason, "status": r.status}
+    return [{"member": r.person.username, "name": r.person.display_name, "reason": r.reason, "status": r.status,
+             "person_id": r.person_id}
             for r in rows]
 
 
@@ -57,7 +58,7 @@ def selection_dict(session: Session, person: Person, instance_id: int) -> dict[s
         "stage_label": instance.stage_label,
         "member_count": rnd.member_count,
         "quota": rnd.quota,
-        "quota_rule": "floor(members × 10%), at least 1",
+        "quota_rule": "floor(members × percent / 100), percent ≤ 10: 不超过本党支部党员人数的10%",
         "notice_days": rnd.notice_days,
         "notice_started_at": rnd.notice_started_at.isoformat() if rnd.notice_started_at else None,
         "notice_until": rnd.notice_until.isoformat() if rnd.notice_until else None,
@@ -73,6 +74,15 @@ def selection_dict(session: Session, person: Person, instance_id: int) -> dict[s
                                                           SelectionFeedback.person_id == person.id))
     if mine is not None:
         result["my_feedback"] = _feedback_dict(mine)
+    result["my_objections"] = [
+        {"id": o.id, "candidate": o.candidate.username, "candidate_name": o.candidate.display_name,
+         "reason": o.reason, "created_at": o.created_at.isoformat(), "outcome": o.outcome,
+         "outcome_label": OBJECTION_OUTCOMES.get(o.outcome or "", "待处理"), "reply": o.reply,
+         "resolved_at": o.resolved_at.isoformat() if o.resolved_at else None}
+        for o in session.scalars(select(SelectionObjection).where(SelectionObjection.instance_id == instance_id,
+                                                                  SelectionObjection.objector_id == person.id)
+                                 .order_by(SelectionObjection.id))
+    ]
     if manager:
         result["evaluations"] = evaluation_summary(session, instance_id)
         result["objections"] = [
@@ -87,6 +97,33 @@ def selection_dict(session: Session, person: Person, instance_id: int) -> dict[s
                 .order_by(SelectionFeedback.id))
         ]
     return result
+
+
+OBJECTION_OUTCOMES = {"dismissed": "经核实不属实，维持人选", "upheld": "经核实属实，撤销人选"}
+
+
+def excellent_times(session: Session, unit_id: int) -> dict[int, list[str]]:
+    """Per person: the quarters in which the branch's confirmed rounds selected him excellent."""
+    rows = session.execute(
+        select(SelectionCandidate.person_id, SelectionRound.quarter)
+        .join(SelectionRound, SelectionRound.instance_id == SelectionCandidate.instance_id)
+        .where(SelectionCandidate.org_unit_id == unit_id, SelectionCandidate.status == "confirmed")
+        .order_by(SelectionRound.quarter)
+    ).all()
+    times: dict[int, list[str]] = {}
+    for person_id, quarter in rows:
+        times.setdefault(person_id, []).append(quarter)
+    return times
+
+
+def repeatedly_excellent(session: Session, unit: OrgUnit) -> list[dict[str, Any]]:
+    """"对多次评选为优秀的党员要予以表扬，并作为表彰奖励的重要依据" (seed 001 §6): members the
+    branch selected excellent in two quarters or more, most often first."""
+    times = {pid: quarters for pid, quarters in excellent_times(session, unit.id).items() if len(quarters) >= 2}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(list(times))))} if times else {}
+    return sorted(({"member": people[pid].username, "name": people[pid].display_name, "times": len(quarters),
+                    "quarters": quarters} for pid, quarters in times.items()),
+                  key=lambda e: (-e["times"], e["member"]))
 
 
 def _feedback_dict(row: SelectionFeedback) -> dict[str, Any]:
@@ -126,6 +163,7 @@ def notice_board(session: Session, unit: OrgUnit) -> list[dict[str, Any]]:
         .order_by(SelectionRound.instance_id.desc()).limit(8)
     ).all()
     result = []
+    times = excellent_times(session, unit.id)
     for rnd in rounds:
         open_notice = session.scalar(
             select(func.count(Task.id)).where(Task.instance_id == rnd.instance_id, Task.element_id == "CloseNotice",
@@ -142,6 +180,9 @@ def notice_board(session: Session, unit: OrgUnit) -> list[dict[str, Any]]:
             result.append({
                 "instance_id": rnd.instance_id, "quarter": rnd.quarter, "status": "confirmed",
                 "confirmed_at": rnd.confirmed_at.isoformat(),
-                "excellent_members": candidates_of(session, rnd.instance_id, ("confirmed",)),
+                "excellent_members": [
+                    {**c, "times_selected": len(times.get(c["person_id"], []))}
+                    for c in candidates_of(session, rnd.instance_id, ("confirmed",))
+                ],
             })
     return result

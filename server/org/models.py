@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
@@ -22,7 +22,9 @@ ROLES = (
     "org_admin",
     "masses_rep",
     "designer",
+    "development_target",
 )
+"""``activist``: 入党积极分子; ``development_target``: 发展对象 (both talk subjects, seed 001 annex 4)."""
 
 
 class OrgUnit(Base):
@@ -88,3 +90,22 @@ class Position(Base):
 
     person: Mapped[Person] = relationship(back_populates="positions")
     org_unit: Mapped[OrgUnit] = relationship()
+
+
+class MemberContact(Base):
+    """联系党员: a committee member or group leader of a branch looks after a member, a
+    development target or an activist of it (seed 001 annex 4: "支委委员和党小组长每半年与所联系的
+    党员、发展对象和入党积极分子至少有1次专门面谈"). Kept by the branch's secretary (migration 0016)."""
+
+    __tablename__ = "member_contact"
+    __table_args__ = (UniqueConstraint("org_unit_id", "member_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact: Mapped[Person] = relationship(foreign_keys=[contact_id])
+    member: Mapped[Person] = relationship(foreign_keys=[member_id])

@@ -112,6 +112,45 @@ def holders(session: Session, unit_id: int, role: str) -> list[Person]:
     )
 
 
+MEMBER_ROLES = ("member",)
+
+
+def membership_filter(unit: OrgUnit) -> ColumnElement[bool]:
+    """A condition on ``OrgUnit``: the unit itself and the party groups (党小组) under it."""
+    return or_(OrgUnit.id == unit.id, and_(OrgUnit.path.startswith(unit.path), OrgUnit.type == "party_group"))
+
+
+def members_of_branch(session: Session, unit: OrgUnit, roles: tuple[str, ...] = MEMBER_ROLES) -> list[Person]:
+    """The members of a branch including those registered in its party groups, each once, by username.
+
+    The one count of "本党支部党员人数": the selection's 10% quota, the campaign's pledges and
+    raters and the talk coverage all read it (docs/campaign.md, docs/talks.md). ``roles``
+    widens it (the talk subjects add ``activist``).
+    """
+    return list(
+        session.scalars(
+            select(Person)
+            .join(Position, Position.person_id == Person.id)
+            .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+            .where(membership_filter(unit), Position.role.in_(roles), active_position_filter())
+            .order_by(Person.username)
+            .distinct()
+        )
+    )
+
+
+def is_branch_member(session: Session, person_id: int, unit: OrgUnit, roles: tuple[str, ...] = MEMBER_ROLES) -> bool:
+    """Whether the person holds one of ``roles`` in the branch or one of its party groups."""
+    found = session.scalar(
+        select(Position.id)
+        .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+        .where(Position.person_id == person_id, membership_filter(unit), Position.role.in_(roles),
+               active_position_filter())
+        .limit(1)
+    )
+    return found is not None
+
+
 def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) -> bool:
     if not pairs:
         return False
@@ -120,6 +159,14 @@ def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) ->
         select(Position.id).where(Position.person_id == person_id, active_position_filter(), condition)
     )
     return found is not None
+
+
+def anyone_holds(session: Session, pairs: list[tuple[int, str]]) -> bool:
+    """Whether any active position holds one of the (unit, role) pairs."""
+    if not pairs:
+        return False
+    condition = or_(*[and_(Position.org_unit_id == u, Position.role == r) for u, r in pairs])
+    return session.scalar(select(Position.id).where(active_position_filter(), condition).limit(1)) is not None
 
 
 def unit_by_ref(session: Session, ref: int | str) -> OrgUnit:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.calendar.workdays import FIRST_YEAR, LAST_YEAR
 from server.errors import Invalid
 from server.org.models import OrgUnit, Person, Position
-from server.org.tree import active_position_filter, unit_dict
+from server.org.tree import active_position_filter, members_of_branch, unit_dict
 from server.talks.models import Talk
 from server.talks.terms import (
     SUBJECT_ROLES,
@@ -54,19 +54,10 @@ def period(code: str | None = None, on: date | None = None) -> Period:
 
 def members_of(session: Session, unit: OrgUnit) -> list[Person]:
     """The people the secretary must talk with: members and activists, not the secretaries themselves."""
-    secretaries = select(Position.person_id).where(
+    secretaries = set(session.scalars(select(Position.person_id).where(
         Position.org_unit_id == unit.id, Position.role == "secretary", active_position_filter()
-    )
-    return list(
-        session.scalars(
-            select(Person)
-            .join(Position, Position.person_id == Person.id)
-            .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
-            .where(OrgUnit.path.startswith(unit.path), Position.role.in_(SUBJECT_ROLES), active_position_filter(),
-                   Person.id.not_in(secretaries))
-            .order_by(Person.username)
-        ).unique()
-    )
+    )))
+    return [p for p in members_of_branch(session, unit, SUBJECT_ROLES) if p.id not in secretaries]
 
 
 def coverage(session: Session, unit: OrgUnit, half: Period) -> dict[str, Any]:

@@ -190,3 +190,41 @@ class TalkReminder(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     uncovered: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class TalkPlan(Base):
+    """A branch's talk plan for a half year (谈话计划) with its fixed talk day (固定谈心工作日):
+    seed 001 annex 4 §三（一）: "活动前要结合支部实际制定详细的谈话计划，可按月确定谈心安排表，固定
+    谈心工作日" (migration 0016)."""
+
+    __tablename__ = "talk_plan"
+    __table_args__ = (UniqueConstraint("org_unit_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    period: Mapped[str] = mapped_column(String(8))
+    talk_day: Mapped[int] = mapped_column(Integer)
+    """Day of the month (1–28); on a rest day, the next working day."""
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entries: Mapped[list[TalkPlanEntry]] = relationship(
+        back_populates="plan", order_by="TalkPlanEntry.id", cascade="all, delete-orphan"
+    )
+
+
+class TalkPlanEntry(Base):
+    """One line of the monthly schedule (谈心安排表): who talks with whom in which month."""
+
+    __tablename__ = "talk_plan_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("talk_plan.id", ondelete="CASCADE"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    talker_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+
+    plan: Mapped[TalkPlan] = relationship(back_populates="entries")
+    talker: Mapped[Person] = relationship(foreign_keys=[talker_id])
+    member: Mapped[Person] = relationship(foreign_keys=[member_id])

@@ -17,7 +17,7 @@ from server.talks.permissions import (
 )
 from server.talks.records import get_talk, open_task
 from server.talks.terms import (
-    CRITERIA,
+    CLOSE_WAYS,
     FOLLOW_UP_RESULTS,
     FOLLOW_UP_ROLES,
 )
@@ -55,9 +55,11 @@ def follow_up(session: Session, person: Person, problem_id: int, result: Any, no
     return problem
 
 
-def close_problem(session: Session, person: Person, problem_id: int, criteria: Any, note: Any) -> TalkProblem:
+def close_problem(session: Session, person: Person, problem_id: int, criteria: Any, note: Any,
+                  way: Any = None) -> TalkProblem:
     """Close out (销号) one item: only the branch secretary, after a look back, with every
-    criterion of the seed affirmed and a note."""
+    criterion of its way affirmed and a note. ``way``: ``solved`` (the six criteria of the seed,
+    the default) or ``guided`` (教育引导: a request that cannot be met as asked, its own criteria)."""
     problem = get_problem(session, problem_id)
     talk = problem.talk
     if not is_secretary(session, person, talk.org_unit):
@@ -66,28 +68,32 @@ def close_problem(session: Session, person: Person, problem_id: int, criteria: A
         raise Conflict(f"problem item #{problem.seq} is already closed out")
     if not problem.follow_ups:
         raise Conflict(f"look back (回头看) at problem item #{problem.seq} before closing it out")
+    way = way or "solved"
+    if way not in CLOSE_WAYS:
+        raise Invalid(f"way must be one of {', '.join(CLOSE_WAYS)}", [{"field": "way", "message": "unknown way"}])
+    way_label, standard = CLOSE_WAYS[way]
     criteria = criteria if isinstance(criteria, dict) else {}
     details = [
         {"field": f"criteria.{code}", "message": f"not affirmed: {label}"}
-        for code, label in CRITERIA.items()
+        for code, label in standard.items()
         if criteria.get(code) is not True
     ]
     if not isinstance(note, str) or len(note.strip()) < 2:
         details.append({"field": "note", "message": "a close-out note is required (2 characters or more)"})
     if details:
-        unmet = [CRITERIA[d["field"].split(".", 1)[1]] for d in details if d["field"].startswith("criteria.")]
-        message = "an item is closed out only when " + "、".join(CRITERIA.values())
+        unmet = [standard[d["field"].split(".", 1)[1]] for d in details if d["field"].startswith("criteria.")]
+        message = f"{way_label}: an item is closed out only when " + "、".join(standard.values())
         if unmet:
             message += f"; not affirmed: {'、'.join(unmet)}"
         raise Invalid(message, details)
     problem.state = "closed"
     problem.closed_at = clock.now()
     problem.closed_by_id = person.id
-    problem.close_criteria = {code: True for code in CRITERIA}
+    problem.close_criteria = {code: True for code in standard}  # the keys say which way (views.closed_as)
     problem.close_note = str(note).strip()
     session.flush()
     audit.record(session, "talk.problem.closed", actor=person, instance_id=talk.instance_id, talk_id=talk.id,
-                 problem_id=problem.id)
+                 problem_id=problem.id, way=way)
     return problem
 
 

@@ -65,6 +65,19 @@ CRITERIA = {
 """The close-out standard of annex 4 §五（三）: an item is closed (销号) only when all hold."""
 
 
+GUIDANCE_CRITERIA = {
+    "request_not_met_explained": "诉求不合理或无法按要求满足，已说明依据",
+    "educated_and_guided": "已进行教育、加以引导",
+    "feelings_eased": "情绪得到疏通",
+    "member_informed": "党员知悉处理意见",
+}
+"""教育引导 (annex 4 §五（三）: "对党员提出的不合理要求，进行教育、加以引导"): an item whose request
+cannot be met as asked is closed when all of these hold, instead of forcing "诉求得到满足"."""
+
+
+CLOSE_WAYS = {"solved": ("解决销号", CRITERIA), "guided": ("教育引导销号", GUIDANCE_CRITERIA)}
+
+
 FOLLOW_UP_RESULTS = {"progressing": "整改中", "resolved": "已解决", "not_resolved": "未解决"}
 
 
@@ -81,8 +94,9 @@ TALKER_ROLES = ("secretary", "deputy_secretary", "committee_member", "group_lead
 """约谈一般由支部书记主谈，特殊情况可委托支委成员或党小组长."""
 
 
-SUBJECT_ROLES = ("member", "activist")
-"""谈心谈话的对象是党支部全体党员和入党积极分子."""
+SUBJECT_ROLES = ("member", "activist", "development_target")
+"""谈心谈话的对象是党支部全体党员和入党积极分子; with 发展对象 (annex 4 §三（一）: "支委委员和党小组长每半年与
+所联系的党员、发展对象和入党积极分子至少有1次专门面谈")."""
 
 
 FOLLOW_UP_ROLES = ("secretary", "deputy_secretary", "committee_member")

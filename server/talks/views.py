@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from inbox.models import OPEN, Task
+from server.calendar.due import SHANGHAI
+from server.calendar.store import calendar_for
 from server.org.models import OrgUnit, Person
 from server.org.tree import holds_any, unit_dict
 from server.talks.models import Talk, TalkBreach, TalkProblem
@@ -54,8 +56,26 @@ def problem_dict(problem: TalkProblem, on: date | None = None) -> dict[str, Any]
         "closed_at": iso(problem.closed_at),
         "closed_by": who(problem.closed_by),
         "close_criteria": problem.close_criteria,
+        "closed_as": None if problem.state != "closed" else (
+            "guided" if "educated_and_guided" in (problem.close_criteria or {}) else "solved"),
         "close_note": problem.close_note,
     }
+
+
+RECORD_WORKING_DAYS = 3
+""""随机谈话的内容要在谈话结束后及时进行补充记录" (annex 4 §四（四）) says "及时" without a number.
+*Decision*: a record is due within 3 working days of the talk, the span the seed gives for
+answering a request; later, or still missing after that, it is flagged late."""
+
+
+def record_timeliness(session: Session, talk: Talk) -> dict[str, Any]:
+    """When the record was due (``RECORD_WORKING_DAYS`` after the talk) and whether it came late."""
+    held = talk.held_on or (talk.scheduled_at.astimezone(SHANGHAI).date() if talk.scheduled_at else None)
+    if held is None:
+        return {"record_due_on": None, "record_late": False}
+    due: date = calendar_for(session).add_working_days(held, RECORD_WORKING_DAYS).date
+    late = (talk.recorded_at.astimezone(SHANGHAI).date() if talk.recorded_at else today()) > due
+    return {"record_due_on": due.isoformat(), "record_late": late}
 
 
 def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
@@ -101,6 +121,7 @@ def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
         "place": talk.place,
         "way": talk.way,
         "held_on": iso(talk.held_on),
+        **record_timeliness(session, talk),
         "record": None if talk.recorded_at is None else {
             "main_content": talk.main_content,
             "measures": talk.measures,

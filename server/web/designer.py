@@ -35,6 +35,7 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "org_admin": ("组织管理员", "Organisation admin"),
     "masses_rep": ("群众代表", "Masses representative"),
     "designer": ("流程设计员", "Process designer"),
+    "development_target": ("发展对象", "Development target"),
 }
 SCOPE_LABELS: dict[str, tuple[str, str]] = {
     "unit": ("本组织", "the instance's own unit"),

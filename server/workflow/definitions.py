@@ -64,11 +64,12 @@ def _element_checks(forms: Mapping[str, Any]) -> Any:
                 parse_role_expression(role_expr)
             except ValueError as exc:
                 problems.append(Problem(el.element_id, f"role: {exc}"))
-        if props.get("starter"):
-            try:
-                parse_role_expression(props["starter"])
-            except ValueError as exc:
-                problems.append(Problem(el.element_id, f"starter: {exc}"))
+        for name in ("starter", "fallback_role"):
+            if props.get(name):
+                try:
+                    parse_role_expression(props[name])
+                except ValueError as exc:
+                    problems.append(Problem(el.element_id, f"{name}: {exc}"))
         form = props.get("form")
         if form:
             schema = forms.get(form)

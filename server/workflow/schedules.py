@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import audit, clock
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Declined, Forbidden, Invalid, NotFound
 from server.org.models import UNIT_TYPES, OrgUnit, Person
 from server.org.tree import holds_any, unit_by_ref, unit_dict
 from server.workflow.cadence import Cadence, parse_cadence
@@ -182,6 +182,29 @@ def list_schedules(session: Session, person: Person) -> list[Schedule]:
     return [s for s in rows if _may_manage(session, person, s.org_unit)]
 
 
+def ensure_shipped(session: Session, process_key: str, unit: OrgUnit, unit_type: str, cadence_text: str) \
+        -> Schedule | None:
+    """A schedule the product ships (created by nobody, enabled): added once per process, top unit
+    and unit type, and never again once it exists, so an org_admin's change or disabling stays."""
+    exists = session.scalar(select(Schedule.id).where(Schedule.process_key == process_key,
+                                                      Schedule.org_unit_id == unit.id,
+                                                      Schedule.unit_type == unit_type).limit(1))
+    if exists is not None:
+        return None
+    cadence = parse_cadence(cadence_text, None)
+    now = clock.now()
+    schedule = Schedule(process_key=process_key, org_unit_id=unit.id, unit_type=unit_type, cadence=cadence.text,
+                        title=None, data={}, enabled=True, runs=0, created_by_id=None, created_at=now,
+                        updated_at=now, next_run_at=cadence.next_after(now, now, _TZ))
+    schedule.org_unit = unit
+    session.add(schedule)
+    session.flush()
+    audit.record(session, "schedule.shipped", actor=None, schedule_id=schedule.id, process_key=process_key,
+                 org_unit=unit.code, unit_type=unit_type, cadence=cadence.text,
+                 next_run_at=schedule.next_run_at.isoformat() if schedule.next_run_at else None)
+    return schedule
+
+
 # -- running --------------------------------------------------------------------------------
 
 
@@ -246,10 +269,17 @@ def fire_scheduled_start(session: Session, job: TimerJob, now: datetime, worker:
     period = job.key.split(":")[2]
     data = dict(schedule.data or {})
     data.update(schedule_id=schedule.id, schedule_period=period)
-    instance = start_instance(
-        session, process_key=schedule.process_key, org_unit=job.org_unit_id, data=data, actor=None,
-        title=schedule.title or None, start_timer_fired=True,  # the schedule is the start event's trigger
-    )
+    try:
+        instance = start_instance(
+            session, process_key=schedule.process_key, org_unit=job.org_unit_id, data=data, actor=None,
+            title=schedule.title or None, start_timer_fired=True,  # the schedule is the start event's trigger
+        )
+    except Declined as exc:  # the start hook refused before writing anything: nothing to retry
+        job.state = JOB_CANCELLED
+        job.last_error = exc.message[:2000]
+        audit.record(session, "schedule.passed_by", actor=None, schedule_id=schedule.id, job_id=job.id,
+                     org_unit_id=job.org_unit_id, period=period, reason=exc.message)
+        return Outcome(JOB_CANCELLED, exc.message)
     mark_fired(job, now, worker)
     job.instance_id = instance.id
     audit.record(session, "schedule.started", actor=None, instance_id=instance.id, schedule_id=schedule.id,

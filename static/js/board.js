@@ -11,6 +11,10 @@
     "member": "党员", "overall": "综合等次", "achievements": "成绩", "problems": "问题", "direction": "努力方向",
     "candidates": "候选人", theme: "主题", carrier: "载体", quarter: "季度",
     "screen revoked": "此大屏链接已停用，请联系支部书记重新生成",
+    "branch pledge": "支部公开承诺", "late fulfilment": "逾期践诺", "collective reviews": "上级党组织集中点评",
+    "organisation appraisal": "对本支部的评议", "repeatedly excellent": "多次评为优秀党员", "times": "次",
+    "circular": "年终检查通报", "inspection": "集中检查", "grade excellent": "优秀", "grade qualified": "合格",
+    "grade basically_qualified": "基本合格", "grade unqualified": "不合格",
   }, {
     "board pledges": "Pledges (approved)", "board review": "Leader review", "board appraisal": "Appraisal results",
     "board commendations": "Commendations", "board notice": "Public notice", "board none": "Nothing on the board yet",
@@ -20,6 +24,11 @@
     achievements: "Achievements", problems: "Problems", direction: "Direction", candidates: "Candidates",
     theme: "Theme", carrier: "Carrier", quarter: "Quarter",
     "screen revoked": "This wall screen link was revoked; ask the branch secretary for a new one",
+    "branch pledge": "The branch's own pledge", "late fulfilment": "Fulfilled late",
+    "collective reviews": "Collective reviews by the organisation above", "organisation appraisal": "The branch appraised",
+    "repeatedly excellent": "Selected excellent several times", times: "times", circular: "Year-end circular",
+    inspection: "Inspection", "grade excellent": "Excellent", "grade qualified": "Qualified",
+    "grade basically_qualified": "Basically qualified", "grade unqualified": "Unqualified",
   });
   const root = document.getElementById("board");
   const body = document.getElementById("board-body");
@@ -69,17 +78,36 @@
         el("p", {}, `${t("theme")}${t("colon")}${(b.branch && b.branch.theme) || b.campaign.theme}　${t("carrier")}${t("colon")}${(b.branch && b.branch.carrier) || b.campaign.carrier}`),
         b.branch ? el("p", { class: "meta" }, `${t("stage")}${t("colon")}${b.branch.stage_label || b.branch.stage || ""}`) : null));
     } else parts.push(el("h1", {}, b.org_unit.name));
+    if (b.circular) {
+      parts.push(section(t("circular"), el("p", {}, b.circular.circular),
+        el("p", { class: "meta" }, `${t("inspection")}${t("colon")}${b.circular.inspection}`)));
+    }
+    if (b.branch_pledge) {
+      parts.push(section(t("branch pledge"), el("p", {}, b.branch_pledge.content),
+        el("p", { class: "meta" }, `${t("pledge deadline")} ${b.branch_pledge.deadline}`)));
+    }
     if (b.pledges.length) {
       parts.push(section(t("board pledges"), el("ul", { class: "pledges" }, b.pledges.map((p) => el("li", {},
         el("strong", {}, p.name), el("span", {}, p.content),
         el("span", { class: "meta" }, `${t("pledge deadline")} ${p.deadline}`),
-        p.fulfilment && p.fulfilment.rating_label ? el("span", { class: "badge" }, p.fulfilment.rating_label) : null)))));
+        p.fulfilment && p.fulfilment.rating_label ? el("span", { class: "badge" }, p.fulfilment.rating_label) : null,
+        p.fulfilment && p.fulfilment.late ? el("span", { class: "badge" }, t("late fulfilment")) : null)))));
     }
     if (b.leader_review) {
       const r = b.leader_review;
       parts.push(section(t("board review"), el("dl", { class: "review" },
         el("dt", {}, t("achievements")), el("dd", {}, r.achievements || ""), el("dt", {}, t("problems")), el("dd", {}, r.problems || ""),
         el("dt", {}, t("direction")), el("dd", {}, r.direction || "")), r.reviewer ? el("p", { class: "meta" }, `— ${r.reviewer}`) : null));
+    }
+    if ((b.leader_reviews || []).length) {
+      parts.push(section(t("collective reviews"), ...b.leader_reviews.map((r) => el("div", {},
+        el("h3", {}, `${r.period} · ${r.reviewer.name}`), el("dl", { class: "review" },
+          el("dt", {}, t("achievements")), el("dd", {}, r.achievements), el("dt", {}, t("problems")), el("dd", {}, r.problems),
+          el("dt", {}, t("direction")), el("dd", {}, r.direction))))));
+    }
+    if (b.appraisal && b.appraisal.organisation && b.appraisal.organisation.overall) {
+      const o = b.appraisal.organisation;
+      parts.push(section(t("organisation appraisal"), el("p", {}, `${t("overall")}${t("colon")}${t(`grade ${o.overall}`)}　${t("raters")}${t("colon")}${o.raters}`)));
     }
     if (b.appraisal && b.appraisal.results.length) {
       parts.push(section(t("board appraisal"), el("table", { class: "grid" },
@@ -89,6 +117,10 @@
     if (b.commendations.length) {
       parts.push(section(t("board commendations"), el("ul", {}, b.commendations.map((c) => el("li", {},
         el("strong", {}, c.name), ` · ${c.kind_label}`, c.citation ? el("p", { class: "meta" }, c.citation) : null)))));
+    }
+    if ((b.repeatedly_excellent || []).length) {
+      parts.push(section(t("repeatedly excellent"), el("ul", {}, b.repeatedly_excellent.map((m) => el("li", {},
+        el("strong", {}, m.name), ` · ${m.times} ${t("times")}`, el("span", { class: "meta" }, ` (${m.quarters.join("、")})`))))));
     }
     parts.push(...notices(b.selections || []));
     if (parts.length === 1) parts.push(el("p", { class: "empty" }, t("board none")));

@@ -99,6 +99,10 @@ def progress(client: Any, unit: str, campaign_id: int) -> dict[str, dict[str, An
 
 
 def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock):
+    """Seeds 003/004, and issue 19 item 4: "党组织和党员公开承诺" (the branch pledges beside its
+    members), "党（工）委对基层党组织…组织党员群众进行评议" (the branch itself is appraised),
+    "推荐上级表彰" (commendation recommends upward), "集中检查…通报" (the year-end inspection and
+    circular close the campaign)."""
     launched = launch(as_user)
     campaign_id = launched["campaign"]["id"]
     assert launched["launch"]["total"] == 3 and launched["launch"]["created"] == 3
@@ -115,8 +119,13 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
     # Mobilise: the secretary records theme, carrier and the meeting.
     mobilise = one_task(sec1, "Mobilise", scope="claimable")
     assert mobilise["org_unit"]["code"] == "demo-branch1" and mobilise["due_at"].startswith("2026-10-09")
-    complete(sec1, mobilise, {"theme": "服务群众当先锋", "carrier": "党员责任区", "meeting_date": "2026-09-28",
-                              "meeting_place": "党员活动室", "attendance": 12})
+    meeting = {"theme": "服务群众当先锋", "carrier": "党员责任区", "meeting_date": "2026-09-28",
+               "meeting_place": "党员活动室", "attendance": 12, "branch_pledge": "年内为辖区群众办实事十件"}
+    res = complete(sec1, mobilise, {**meeting, "branch_pledge_deadline": "2027-01-15"}, 422)
+    assert res["details"][0]["field"] == "branch_pledge_deadline"
+    complete(sec1, mobilise, {**meeting, "branch_pledge_deadline": "2026-11-30"})
+    assert ok(as_user("rep1").get("/api/org-units/demo-branch1/board"))["branch_pledge"]["content"] == \
+        "年内为辖区群众办实事十件"
     drafts = [t for t in tasks(sec1, process="vanguard_campaign_branch") if t["element_id"] == "DraftPledge"]
     assert sorted(t["assignee"] for t in drafts) == branch_members(1)
 
@@ -185,6 +194,15 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
     assert {k: rows["demo-branch1"][k] for k in ("members", "pledged", "approved", "fulfilled", "rated")} == {
         "members": 12, "pledged": 12, "approved": 12, "fulfilled": 12, "rated": 12}
     assert rows["demo-branch1"]["run"]["stage"] == "review"
+    # Issue 19 item 5: m1 reported on 21 November a pledge due on the 20th: flagged late, and shown
+    # to raters and the commendation as 重要依据 (seeds 003/004: 践诺, 评诺).
+    late = {p["member"]: p["fulfilment"]["late"] for p in ok(as_user("rep1").get(
+        "/api/org-units/demo-branch1/board"))["pledges"]}
+    assert late["m1"] is True and not any(v for k, v in late.items() if k != "m1")
+    basis = {m["member"]: m for m in ok(as_user("rep1").get("/api/org-units/demo-branch1/member-basis"))["members"]}
+    assert basis["m1"]["pledges"] == {"pledged": 1, "fulfilled": 1, "late": 1, "unfulfilled_past_deadline": 0,
+                                      "ratings": {"excellent": 1}}
+    assert basis["m5"]["pledges"]["late"] == 0 and len(basis) == 12
 
     # Leader review by the superior unit's secretary, with a comment on a member.
     assert as_user("sec2").get("/api/tasks?scope=claimable&process=vanguard_campaign_branch").get_json()[
@@ -216,7 +234,8 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
         ratings = [{"member": u, **(WEAK if u == "m3" else GOOD)} for u in members]
         if username != raters[-1]:
             assert ok(client.get("/api/org-units/demo-branch1/board"))["appraisal"] is None  # not yet published
-        complete(client, my_task(client, "MassAppraisal"), {"ratings": ratings})
+        grade = "qualified" if username == "rep1" else "excellent"  # 组织评议: the branch itself
+        complete(client, my_task(client, "MassAppraisal"), {"ratings": ratings, "branch_grade": grade})
     complete(m1, m1_task, {"ratings": [{"member": u, **GOOD} for u in others]}, 409)  # a rater rates once
 
     # The ratings themselves never reach the engine, task rows or the audit trail.
@@ -240,13 +259,24 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
     res = complete(leader1, commend, {"advanced_branch": True, "branch_citation": "承诺践诺扎实",
                                       "excellent_members": [{"member": "m3", "citation": "表现突出"}]}, 422)
     assert res["details"][0]["field"] == "excellent_members.0.member" and "基本合格" in res["details"][0]["message"]
-    done = complete(leader1, commend, {"advanced_branch": True, "branch_citation": "承诺践诺扎实",
-                                       "excellent_members": [{"member": "m1", "citation": "走访困难群众，兑现承诺"}]})
+    chosen = {"advanced_branch": True, "branch_citation": "承诺践诺扎实",
+              "excellent_members": [{"member": "m1", "citation": "走访困难群众，兑现承诺"}]}
+    res = complete(leader1, commend, {**chosen, "recommend_upward": [{"member": "m4", "reason": "未经本级表彰"}]}, 422)
+    assert res["details"][0]["field"] == "recommend_upward"
+    upward = [{"reason": "推荐为区级先进基层党组织"}, {"member": "m1", "reason": "推荐为区级优秀党员"}]
+    done = complete(leader1, commend, {**chosen, "recommend_upward": upward})
     assert done["instance"]["state"] == "completed"
     board = ok(as_user("m4").get("/api/org-units/demo-branch1/board"))
-    assert [(c["kind"], c["member"]) for c in board["commendations"]] == [("branch", None), ("member", "m1")]
+    assert [(c["kind"], c["member"]) for c in board["commendations"]] == [
+        ("branch", None), ("member", "m1"), ("recommend_branch", None), ("recommend_member", "m1")]
+    assert board["commendations"][2]["kind_label"] == "推荐上级表彰（党组织）"
+    assert board["appraisal"]["organisation"] == {"votes": {"excellent": 12, "qualified": 1}, "raters": 13,
+                                                  "overall": "excellent"}
     district_board = ok(admin.get("/api/org-units/demo-district/board"))
-    assert len(district_board["commendations"]) == 2 and district_board["campaign"]["id"] == campaign_id
+    assert len(district_board["commendations"]) == 4 and district_board["campaign"]["id"] == campaign_id
+    # 受到表彰必谈 (seed 001 annex 4 §三（二）): the commendation starts m1's must-talk (issue 19 item 6).
+    must = ok(sec1.get("/api/talks?org_unit=demo-branch1&kind=must"))["items"]
+    assert ("m1", "commendation_or_punishment") in [(t["subject"]["username"], t["trigger"]) for t in must]
 
     # Roll-ups for every ancestor.
     rows = progress(admin, "demo-district", campaign_id)
@@ -266,7 +296,12 @@ def test_the_whole_campaign_in_a_district_of_three_branches(as_user, fake_clock)
 
     # The district closes its campaign.
     close = one_task(admin, "CloseCampaign", scope="claimable")
-    assert complete(admin, close, {"summary": "第一支部全部完成"})["instance"]["state"] == "completed"
+    assert complete(admin, close, {"summary": "第一支部全部完成"}, 422)["details"]
+    closing = {"summary": "第一支部全部完成", "inspection": "12月集中检查三个支部，第一支部台账齐全",
+               "circular": "通报表扬第一党支部；第二、第三党支部进度滞后，限期整改"}
+    assert complete(admin, close, closing)["instance"]["state"] == "completed"
+    circular = ok(as_user("m25").get(f"/api/org-units/demo-branch3/board?campaign={campaign_id}"))["circular"]
+    assert circular["circular"].startswith("通报表扬第一党支部") and circular["inspection"]
     assert ok(admin.get(f"/api/campaigns/{campaign_id}"))["summary"] == "第一支部全部完成"
 
 

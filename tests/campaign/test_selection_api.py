@@ -13,12 +13,6 @@ def start(as_user, user="sec1", **body):
     return ok(as_user(user).post("/api/selections", json={"org_unit": "demo-branch1", **body}), 201)
 
 
-def test_quota_is_ten_percent_rounded_down_at_least_one():
-    from server.campaign.selection import quota
-
-    assert [quota(n) for n in (0, 1, 9, 10, 12, 19, 20, 29, 50)] == [1, 1, 1, 1, 1, 1, 2, 2, 5]
-
-
 def test_the_quarterly_selection(as_user, fake_clock):
     sec1, leader1 = as_user("sec1"), as_user("leader1")
     assert as_user("m1").post("/api/selections", json={"org_unit": "demo-branch1"}).status_code == 403

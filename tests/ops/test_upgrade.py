@@ -270,8 +270,10 @@ def todays_app(url: str, tmp_path: Path, start: datetime | None = None) -> Itera
     fake = FakeClock(start or datetime.now(UTC))
     clock.set_source(fake)
     try:
+        # The schedules shipped since (issue 19) would start new rounds as the clock moves on; this
+        # test finishes the earlier releases' own work (tests/campaign/test_seed_schedule.py covers them).
         create_app({"database_url": url, "instance_dir": tmp_path / "instance", "scheduler": "off",
-                    "demo": False, "TESTING": True})
+                    "demo": False, "shipped_schedules": False, "TESTING": True})
         yield fake
     finally:
         db.dispose()

@@ -66,6 +66,8 @@ DATA: dict[str, Data] = {
                                                if m != t.data.get("rater")]},
     "Commendation": lambda s, t: {"advanced_branch": True, "branch_citation": "承诺践诺扎实", "excellent_members": []},
     "CloseCampaign": lambda s, t: {"summary": "各支部全部完成"},
+    "ReviewUnits": lambda s, t: {"reviews": [{"unit": u, "achievements": "承诺全部兑现", "problems": "个别承诺不够具体",
+                                              "direction": "加强跟踪问效"} for u in t.data["targets"]]},
     "AnswerRequest": lambda s, t: {"scheduled_at": (clock.now() + timedelta(hours=1)).isoformat(),
                                    "place": "支部活动室", "talker": _talker(s, t), "way": "face_to_face"},
     "EscalateAnswer": lambda s, t: {"action": "已督促联络员尽快答复"},

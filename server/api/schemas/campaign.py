@@ -131,3 +131,33 @@ class Objection(Body):
 
 class ObjectionRecorded(Out):
     """The objection as recorded."""
+
+
+class SelectionRuleBody(Body):
+    """How the branches under a unit apply "不超过本党支部党员人数的10%" (docs/campaign.md)."""
+
+    percent: Annotated[Any, service_checked({"type": "integer", "minimum": 1, "maximum": 10})] = None
+    small_branch: Annotated[Any, service_checked({"type": "string", "enum": ["evaluate", "no_round"]})] = None
+    note: Annotated[Any, service_checked({"type": "string", "maxLength": 1000})] = None
+
+
+class SelectionRule(Out):
+    org_unit: OrgUnit
+    percent: int
+    small_branch: Literal["evaluate", "no_round"]
+    set_at: OrgUnit | None = Field(description="the unit whose setting applies; null: the default")
+    example: dict[str, int] = Field(description="members → quota under this rule")
+    may_edit: bool
+
+
+class BasisQuery(Query):
+    year: Annotated[QueryId, BeforeValidator(lambda raw: raw or None)] = Field(
+        None, description="the year (1950–2200), by default this year")
+
+
+class MemberBasis(Out):
+    """重要依据 per member: excellent selections, pledge fulfilment, talk rectification (counts)."""
+
+    org_unit: OrgUnit
+    year: int
+    members: list[dict[str, Any]]

@@ -159,13 +159,16 @@ class FollowUp(Body):
 
 CRITERIA = ("problem_solved", "request_met", "feelings_eased", "work_improved", "affection_deepened",
             "member_satisfied")
+GUIDANCE_CRITERIA = ("request_not_met_explained", "educated_and_guided", "feelings_eased", "member_informed")
 
 
 class ProblemClose(Body):
     model_config = ConfigDict(json_schema_extra={"required": ["criteria", "note"]})
     criteria: Annotated[Any, service_checked({"type": "object", "properties": {
-        c: {"type": "boolean"} for c in CRITERIA}})] = None
+        c: {"type": "boolean"} for c in (*CRITERIA, *GUIDANCE_CRITERIA)}})] = None
     note: Annotated[Any, service_checked(STRING)] = None
+    way: Annotated[Any, service_checked({"type": "string", "enum": ["solved", "guided"], "default": "solved",
+                                         "description": "solved (the six criteria) or guided (教育引导)"})] = None
     invalid_status: ClassVar[int] = 422
 
 
@@ -174,3 +177,28 @@ class ReportOpen(Body):
     period: Annotated[Any, service_checked({"type": "string", "pattern": PERIOD_PATTERN})] = None
     invalid_message: ClassVar[str] = "'org_unit' (id or code) is required"
     field_messages = {"org_unit": "required"}
+
+
+class MemberContactAdd(Body):
+    """联系党员: ``contact`` (a committee member or group leader) looks after ``member``."""
+
+    contact: Annotated[Any, service_checked({"type": "string", "description": "username"})] = None
+    member: Annotated[Any, service_checked({"type": "string", "description": "username"})] = None
+    invalid_status: ClassVar[int] = 422
+
+
+class MemberContact(Out):
+    id: int
+    contact: dict[str, Any]
+    member: dict[str, Any]
+
+
+class TalkPlanBody(Body):
+    """The half year's talk plan: the fixed talk day and the monthly schedule (谈心安排表)."""
+
+    period: str | None = PERIOD
+    talk_day: Annotated[Any, service_checked({"type": "integer", "minimum": 1, "maximum": 28})] = None
+    entries: Annotated[Any, service_checked({"type": "array", "items": {"type": "object", "properties": {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "talker": STRING, "member": STRING}}})] = None
+    note: Annotated[Any, service_checked(STRING)] = None
+    invalid_status: ClassVar[int] = 422
