@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from inbox.queries import task_summary
+from inbox.summaries import people_of
 from server import audit, clock
 from server.access import oversees, visible_unit_filter
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -50,12 +51,16 @@ def get_task(session: Session, person: Person, task_id: int) -> dict[str, Any]:
     if not _can_see(session, person, task):
         raise Forbidden("this task is not in any of your units")
     detail = task_summary(task)
+    schema = form_schema(task.instance.definition, task.form)
+    starter = task.instance.started_by
     detail.update(
         instructions=task.instructions,
         form=task.form,
-        form_schema=form_schema(task.instance.definition, task.form),
+        form_schema=schema,
         data=task.data,
         actions=_actions(session, person, task),
+        started_by_name=starter.display_name if starter else None,
+        people=people_of(session, schema, {**(task.data or {}), "started_by": starter.username if starter else None}),
     )
     return detail
 

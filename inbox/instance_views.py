@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
 from inbox.queries import task_summary
+from inbox.summaries import history_in_words
 from server import audit
 from server.access import can_see_unit
 from server.errors import Forbidden, NotFound
@@ -50,6 +51,7 @@ def instance_dict(session: Session, instance: ProcessInstance, *, full: bool = F
         "stage_label": instance.stage_label,
         "stages": definition.stages,
         "started_by": instance.started_by.username if instance.started_by else None,
+        "started_by_name": instance.started_by.display_name if instance.started_by else None,
         "started_at": instance.started_at.isoformat(),
         "updated_at": instance.updated_at.isoformat(),
         "completed_at": instance.completed_at.isoformat() if instance.completed_at else None,
@@ -59,5 +61,5 @@ def instance_dict(session: Session, instance: ProcessInstance, *, full: bool = F
             select(Task).where(Task.instance_id == instance.id, Task.state == OPEN).order_by(Task.id)
         ).all()
         result["open_tasks"] = [task_summary(t) for t in open_tasks]
-        result["history"] = audit.history(session, instance.id)
+        result["history"] = history_in_words(session, audit.history(session, instance.id))
     return result

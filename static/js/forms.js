@@ -7,12 +7,26 @@
     "act task.unclaimed": "退回认领", "act task.delegated": "转交任务", "act task.completed": "办结任务",
     "act task.cancelled": "任务取消", "act instance.completed": "流程结束", "act instance.comment": "发表评论",
     "act selection.objection": "提出异议", system: "系统",
+    "act other": "办理", quoted: "「{name}」", "act task.reassigned": "改派任务", "act instance.cancelled": "终止流程",
+    "act instance.suspended": "暂停流程", "act instance.resumed": "恢复流程", "act instance.withdrawn": "撤出人员",
+    "act instance.migrated": "迁移到新版本", "act campaign.launched": "发起活动", "act campaign.appraisal_published": "公布评议结果",
+    "act campaign.appraisal_short": "参评人数不足", "act talk.answer_overdue": "答复超时", "act talk.triggered": "触发必谈",
+    "act talk.problem.closed": "问题销号", "act talk.problem.followed_up": "回头看", "act task.candidates_restored": "恢复候选人",
+    "act task.reminded": "催办",
   }, {
     "act instance.started": "started the process", "act task.created": "task created",
     "act task.claimed": "claimed a task", "act task.unclaimed": "gave a task back",
     "act task.delegated": "delegated a task", "act task.completed": "completed a task",
     "act task.cancelled": "task cancelled", "act instance.completed": "process ended",
     "act instance.comment": "commented", "act selection.objection": "raised an objection", system: "system",
+    "act other": "acted", quoted: "“{name}”", "act task.reassigned": "reassigned a task",
+    "act instance.cancelled": "cancelled the process", "act instance.suspended": "suspended the process",
+    "act instance.resumed": "resumed the process", "act instance.withdrawn": "withdrew a person",
+    "act instance.migrated": "moved to a new version", "act campaign.launched": "launched the campaign",
+    "act campaign.appraisal_published": "published the appraisal", "act campaign.appraisal_short": "too few appraisals",
+    "act talk.answer_overdue": "answer overdue", "act talk.triggered": "must-talk triggered",
+    "act talk.problem.closed": "closed out a problem", "act talk.problem.followed_up": "followed up a problem",
+    "act task.candidates_restored": "restored the candidates", "act task.reminded": "sent a reminder",
   });
   const limit = (key, n) => (n === undefined ? t(key + " (no limit)") : t(key, { n }));
   function message(detail, prop) {
@@ -52,8 +66,11 @@
       input = el("input", { ...common, type, value: value ?? "", step: prop.type === "number" ? "any" : null });
     }
     input.dataset.type = prop.type || "string";
+    const help = label(prop, "description");
+    if (help) input.setAttribute("aria-describedby", `${fid}-help ${fid}-err`);
     return el("div", { class: "field", "data-field": name },
       el("label", { for: fid }, label(prop, "title") || name, required ? el("span", { class: "req", "aria-label": t("required") }, " *") : null),
+      help ? el("p", { class: "help", id: `${fid}-help` }, help) : null,
       input, el("p", { class: "field-error", id: `${fid}-err`, role: "alert" }));
   }
   function fields(schema, data) {
@@ -95,15 +112,20 @@
     if (first) first.focus();
     return first;
   }
+  // The history in words: who did what to which task ("生成任务「审核党员承诺」 ×12 → 王伟").
   function history(items) {
-    return el("ol", { class: "history" }, items.map((h) => el("li", {},
-      el("time", { datetime: h.at }, when(h.at)), " ",
-      el("strong", {}, h.actor_name || t("system")), " ",
-      t("act " + h.action) === "act " + h.action ? h.action : t("act " + h.action),
-      h.details && (h.details.person_name || h.details.to_name)
-        ? ` ${h.details.person_name || h.details.to_name}` : null,
-      h.details && h.details.element_id ? el("span", { class: "meta" }, ` (${h.details.element_id})`) : null,
-      h.details && h.details.reason ? el("q", { class: "reason" }, h.details.reason) : null)));
+    return el("ol", { class: "history" }, items.map((h) => {
+      const d = h.details || {};
+      const known = t("act " + h.action) !== "act " + h.action;
+      return el("li", {},
+        el("time", { datetime: h.at }, when(h.at)), " ",
+        el("strong", {}, h.actor_name || t("system")), " ",
+        known ? t("act " + h.action) : t("act other"),
+        h.task_name ? ` ${t("quoted", { name: h.task_name })}` : null,
+        h.count > 1 ? ` ×${h.count}` : null,
+        d.person_name || d.to_name || d.assignee_name ? ` → ${d.person_name || d.to_name || d.assignee_name}` : null,
+        d.reason ? el("q", { class: "reason" }, d.reason) : null);
+    }));
   }
   window.VGForms = { message, field, fields, collect, clearErrors, showErrors, history };
 })();

@@ -44,7 +44,14 @@
     return q;
   }
   let loads = 0;
+  // Without a tab in the address, land where work waits: 可认领 when nothing is mine yet.
+  let landing = !params.get("scope");
   async function fill() {
+    if (landing) {
+      landing = false;
+      const counts = await api("GET", "/api/tasks/counts");
+      if (counts.mine === 0 && counts.claimable > 0) selectTab("claimable");
+    }
     const q = query();
     const mine = ++loads;
     const [list, counts] = await Promise.all([api("GET", `/api/tasks?${q}`), api("GET", "/api/tasks/counts")]);
@@ -191,13 +198,16 @@
   });
   document.getElementById("bulk-approve").addEventListener("click", () => bulkComplete("approve"));
   document.getElementById("bulk-return").addEventListener("click", () => bulkComplete("return"));
+  function selectTab(name) {
+    scope = name;
+    document.querySelectorAll("[data-scope]").forEach((x) => x.setAttribute("aria-selected", String(x.dataset.scope === name)));
+  }
   document.querySelectorAll("[data-scope]").forEach((tab) => {
     tab.setAttribute("aria-selected", String(tab.dataset.scope === scope));
     tab.addEventListener("click", () => {
-      scope = tab.dataset.scope;
+      selectTab(tab.dataset.scope);
       status("");
       document.getElementById("bulk-result").replaceChildren();
-      document.querySelectorAll("[data-scope]").forEach((x) => x.setAttribute("aria-selected", String(x === tab)));
       load();
     });
   });

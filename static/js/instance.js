@@ -3,9 +3,11 @@
   const { t, el, api, when } = window.VG;
   const { history } = window.VGForms;
   window.VG.add({ "open tasks": "待办任务", "no comments": "还没有评论", "started by": "发起人", running: "办理中",
-    completed: "已办结", "stage of": "当前阶段", "write something": "请填写评论内容" },
+    completed: "已办结", "stage of": "当前阶段", "write something": "请填写评论内容",
+    "started here": "已发起。下一步由下列人员办理，您可在此查看进展。" },
   { "open tasks": "Open tasks", "no comments": "No comments yet", "started by": "Started by", running: "Running",
-    completed: "Completed", "stage of": "Current stage", "write something": "Write something first" });
+    completed: "Completed", "stage of": "Current stage", "write something": "Write something first",
+    "started here": "Started. The next step is with the people below; follow its progress here." });
   const root = document.getElementById("instance");
   const id = root.dataset.instanceId;
 
@@ -20,6 +22,8 @@
   async function render() {
     const inst = await api("GET", `/api/process-instances/${id}`);
     root.replaceChildren(...[
+      new URLSearchParams(window.location.search).has("started")
+        ? el("p", { class: "banner ok", role: "status" }, t("started here")) : null,
       el("h1", {}, inst.title || inst.process_key),
       el("p", { class: "meta" }, [inst.org_unit.name, inst.stage_label, t(inst.state),
         `${t("started by")}${t("colon")}${inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),

@@ -2,7 +2,8 @@
 (function () {
   const { t, el, api, when, label } = window.VG;
   const forms = window.VGForms;  // static/js/forms.js: fields, values and inline errors
-  window.VG.add({ "instance page": "查看流程实例与评论" }, { "instance page": "The process instance and its comments" });
+  window.VG.add({ "instance page": "查看流程实例与评论", "list sep": "、" },
+    { "instance page": "The process instance and its comments", "list sep": ", " });
   const root = document.getElementById("task");
   const id = root.dataset.taskId;
   // Variables every instance carries; not worth showing to the person doing the task.
@@ -22,22 +23,61 @@
     return labels;
   }
 
-  function show(value, prop) {
+  function show(value, prop, people) {
     if (value === true || value === false) return value ? t("yes") : t("no");
+    if (prop && prop["x-widget"] === "person") {
+      const names = (Array.isArray(value) ? value : [value]).map((u) => people[u] || u);
+      return names.join(t("list sep"));
+    }
     if (prop && prop.enum) {
       const names = (window.VG.locale === "en" && prop["x-enum-labels-en"]) || prop["x-enum-labels"];
       const i = prop.enum.indexOf(value);
       if (names && i >= 0) return names[i];
     }
+    if (Array.isArray(value) && value.every((v) => typeof v !== "object")) return value.join(t("list sep"));
+    if (Array.isArray(value) && prop && prop.items && prop.items.properties) {
+      const cols = Object.entries(prop.items.properties);
+      return el("ul", { class: "summary-rows" }, value.map((row) => el("li", {},
+        cols.filter(([k]) => row[k] !== null && row[k] !== undefined && row[k] !== "")
+          .map(([k, p]) => `${label(p, "title") || k}${t("colon")}${show(row[k], p, people)}`).join("；"))));
+    }
+    if (value && typeof value === "object" && !Array.isArray(value) && prop && prop.properties) {
+      return Object.entries(prop.properties).filter(([k]) => value[k] !== null && value[k] !== undefined)
+        .map(([k, p]) => `${label(p, "title") || k}${t("colon")}${show(value[k], p, people)}`).join("；");
+    }
     return typeof value === "object" ? JSON.stringify(value) : String(value);
   }
 
+  // What the process author declared worth showing (x-summary in the task's form), with labels;
+  // without a declaration, the answers to the process's other forms (never engine variables).
+  function summaryEntries(task, formProps, labels) {
+    const declared = (task.form_schema || {})["x-summary"];
+    if (declared) {
+      return declared.map((entry) => {
+        const name = typeof entry === "string" ? entry : entry.field;
+        return [name, { ...(labels[name] || {}), ...(typeof entry === "string" ? {} : entry) }];
+      });
+    }
+    return Object.keys(task.data || {})
+      .filter((k) => !SYSTEM_KEYS.has(k) && !(k in formProps) && k in labels).map((k) => [k, labels[k]]);
+  }
   function context(task, formProps, labels) {
-    const rows = Object.entries(task.data || {})
-      .filter(([k, v]) => !SYSTEM_KEYS.has(k) && !(k in formProps) && v !== null && v !== "")
-      .map(([k, v]) => [el("dt", {}, label(labels[k] || {}, "title") || k), el("dd", {}, show(v, labels[k]))]);
+    const data = { ...(task.data || {}), started_by: task.started_by_name };
+    const rows = summaryEntries(task, formProps, labels)
+      .filter(([k]) => data[k] !== null && data[k] !== undefined && data[k] !== "" &&
+        !(Array.isArray(data[k]) && !data[k].length))
+      .map(([k, prop]) => [el("dt", {}, label(prop, "title") || k),
+        el("dd", {}, k === "started_by" ? data[k] : show(data[k], prop, task.people || {}))]);
     if (!rows.length) return null;
     return el("section", { class: "context" }, el("h2", {}, t("submitted so far")), el("dl", {}, rows.flat()));
+  }
+  // A condition the author flags on top (x-flag: e.g. a pledge returned for revision, with the reason).
+  function flag(task) {
+    const spec = (task.form_schema || {})["x-flag"];
+    const data = task.data || {};
+    if (!spec || task.state !== "open" || !Object.entries(spec.if || {}).every(([k, v]) => data[k] === v)) return null;
+    return el("div", { class: "banner warning flag", role: "note" }, el("strong", {}, label(spec, "title")),
+      spec.detail && data[spec.detail] ? el("p", {}, data[spec.detail]) : null);
   }
 
   async function act(action) {
@@ -93,6 +133,7 @@
         `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)} ${task.due_estimated ? t("estimated") : ""}`) : null,
       task.assignee_name ? el("p", { class: "meta" }, `${t("claimed by")}${t("colon")}${task.assignee_name}`) : null,
       task.state !== "open" ? el("p", { class: "banner" }, t("done already")) : null,
+      flag(task),
       task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")), el("p", {}, task.instructions)) : null,
       context(task, props, labels),
       banner, form,

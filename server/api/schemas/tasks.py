@@ -51,6 +51,9 @@ class TaskDetail(Task):
     data: dict[str, Any]
     instructions: str | None = None
     actions: list[str]
+    started_by_name: str | None = Field(None, description="who started the instance, by name")
+    people: dict[str, str] = Field(default_factory=dict,
+                                   description="username → display name of the people the task's summary shows")
 
 
 class TaskList(Out):
