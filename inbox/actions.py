@@ -80,8 +80,11 @@ def _actions(session: Session, person: Person, task: Task) -> list[str]:
         actions.append("complete")
         if task.bound_to_id is None:
             actions += ["unclaim", "delegate"]
-    if oversees(session, person.id, task.org_unit):
+    overseer = oversees(session, person.id, task.org_unit)
+    if overseer:
         actions.append("reassign")
+    if overseer or task.instance.started_by_id == person.id:
+        actions.append("remind")  # inbox.urging
     return actions
 
 

@@ -18,6 +18,46 @@ from inbox.models import Task
 from server.org.models import Person
 
 
+def _entries(schema: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """The declared summary as (field, its properties), the entry's own over the form's."""
+    if not schema:
+        return []
+    props = schema.get("properties") or {}
+    out = []
+    for entry in schema.get("x-summary") or []:
+        name = entry if isinstance(entry, str) else entry.get("field")
+        if name:
+            out.append((name, {**(props.get(name) or {}), **({} if isinstance(entry, str) else entry)}))
+    return out
+
+
+def card_people(schema: dict[str, Any] | None, data: dict[str, Any]) -> str | None:
+    """The username the card's subject is, if the summary's first person field is not the starter."""
+    for name, prop in _entries(schema):
+        if name == "started_by":
+            return None
+        if prop.get("x-widget") == "person":
+            value = data.get(name)
+            return value if isinstance(value, str) else None
+    return None
+
+
+def card(schema: dict[str, Any] | None, data: dict[str, Any], starter: str | None,
+         names: dict[str, str]) -> tuple[str | None, str | None]:
+    """(subject, excerpt) of a task's inbox card: the first person its summary names (by display
+    name) and the beginning of its first free-text field (``"王伟"``, ``"每月走访两户困难群众"``)."""
+    subject = excerpt = None
+    for name, prop in _entries(schema):
+        value = data.get(name)
+        if name == "started_by" or prop.get("x-widget") == "person":
+            if subject is None:
+                subject = starter if name == "started_by" else names.get(value) if isinstance(value, str) else None
+        elif excerpt is None and isinstance(value, str) and value.strip() and "enum" not in prop \
+                and prop.get("format") not in ("date", "date-time"):
+            excerpt = " ".join(value.split())[:120]
+    return subject, excerpt
+
+
 def _person_fields(schema: dict[str, Any] | None) -> list[str]:
     """The summary fields whose values are usernames (``"x-widget": "person"``; ``started_by``)."""
     if not schema:

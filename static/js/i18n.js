@@ -12,7 +12,7 @@
     "bad type": "请填写正确类型的值", "not allowed": "表单中没有这一项", "session expired": "登录已过期，请重新登录",
     "done already": "此任务已办结", "too short (no limit)": "内容太短", "too long (no limit)": "内容太长",
     "too small (no limit)": "数值太小", "too large (no limit)": "数值太大", "not above (no limit)": "数值太小",
-    "not below (no limit)": "数值太大",
+    "not below (no limit)": "数值太大", "list sep": "、",
   };
   const en = {
     due: "Due", overdue: "Overdue", claim: "Claim", unclaim: "Give back", complete: "Submit",
@@ -28,6 +28,7 @@
     "session expired": "Your session has expired; please log in again", "done already": "This task is done",
     "too short (no limit)": "too short", "too long (no limit)": "too long", "too small (no limit)": "too small",
     "too large (no limit)": "too large", "not above (no limit)": "too small", "not below (no limit)": "too large",
+    "list sep": ", ",
   };
   const locale = document.body.dataset.locale || "zh_Hans_CN";
   const dict = locale === "en" ? en : zh;

@@ -7,15 +7,20 @@
     "own reason": "单独理由", "select task": "选择：{name}", "delegate go": "确定转交",
     "reason needed": "退回须填写理由（至少 2 个字）", "shown of": "显示 {n} / 共 {total} 项",
     "shown of about": "显示 {n} / 约 {total} 项", delegated: "已转交给 {to}",
+    remind: "催办", reminded: "已催办：{who}", "submitted task": "已提交「{name}」", "completed at": "办结于",
+    "confirm approve": "确定通过选中的 {n} 项审核？", "confirm return": "确定退回选中的 {n} 项？",
   }, {
     "due soon": "Due soon", "bulk selected": "{n} selected", "bulk done": "{ok} done, {failed} failed",
     "own reason": "Own reason", "select task": "Select: {name}", "delegate go": "Delegate",
     "reason needed": "A return needs a reason (at least 2 characters)", "shown of": "Showing {n} of {total}",
     "shown of about": "Showing {n} of about {total}", delegated: "Delegated to {to}",
+    remind: "Remind", reminded: "Reminded: {who}", "submitted task": "Submitted “{name}”", "completed at": "Completed",
+    "confirm approve": "Approve the {n} selected reviews?", "confirm return": "Return the {n} selected reviews?",
   });
   const DUE_SOON_MS = 2 * 24 * 3600 * 1000;
   const params = new URLSearchParams(window.location.search);
-  let scope = params.get("scope") === "claimable" ? "claimable" : "mine";
+  const SCOPES = ["mine", "claimable", "done", "started", "cc"];
+  let scope = SCOPES.includes(params.get("scope")) ? params.get("scope") : "mine";
   const form = document.getElementById("filters");
   const bulk = document.getElementById("bulk");
   // Review tasks whose form is {decision: approve|return, reason}: these may be done in bulk.
@@ -36,10 +41,12 @@
   }
   function query() {
     const q = new URLSearchParams({ scope, limit: "100" });
+    if (scope === "done") { q.set("state", "completed"); }
     for (const name of ["q", "process", "stage", "org_unit", "sort"]) {
       const value = form.elements[name].value.trim();
       if (value) q.set(name, value);
     }
+    if (scope === "done" && q.get("sort") === "due") q.set("sort", "-created");
     if (form.elements.overdue.checked) q.set("overdue", "true");
     return q;
   }
@@ -64,7 +71,7 @@
     const more = document.getElementById("more");
     more.hidden = list.total <= list.items.length;
     more.textContent = t(list.total_exact === false ? "shown of about" : "shown of", { n: list.items.length, total: list.total });
-    bulk.hidden = !list.items.some(bulkable);
+    bulk.hidden = !["mine", "claimable"].includes(scope) || !list.items.some(bulkable);
     document.getElementById("bulk-all").checked = false;
     updateBulkCount();
     const u = new URL(window.location.href);
@@ -99,7 +106,17 @@
   }
   function row(task) {
     const actions = [];
-    if (scope === "claimable") {
+    if (scope === "started" || scope === "cc") {
+      const b = el("button", { class: "secondary", type: "button" }, t("remind"));
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        try {
+          const res = await api("POST", `/api/tasks/${task.id}/remind`, {});
+          status(t("reminded", { who: res.reminded.join(t("list sep")) || "—" }), "ok");
+        } catch (err) { status(`${t("error")}: ${err.message}`); b.disabled = false; }
+      });
+      actions.push(b);
+    } else if (scope === "claimable") {
       const b = el("button", { class: "secondary", type: "button" }, t("claim"));
       b.addEventListener("click", act(b, `/api/tasks/${task.id}/claim`));
       actions.push(b);
@@ -120,7 +137,7 @@
     const dueMs = task.due_at ? new Date(task.due_at).getTime() - Date.now() : null;
     const soon = !task.overdue && dueMs !== null && dueMs < DUE_SOON_MS;
     let pick = null; let ownReason = null;
-    if (bulkable(task)) {
+    if (bulkable(task) && (scope === "mine" || scope === "claimable")) {
       const rid = `reason-${task.id}`;
       ownReason = el("span", { class: "own-reason", hidden: true },
         el("label", { for: rid }, t("own reason")), el("input", { id: rid, type: "text", maxlength: 500, "data-reason-for": task.id }));
@@ -130,9 +147,14 @@
     }
     return el("li", { class: "task-row" + (task.overdue ? " overdue" : "") + (soon ? " due-soon" : ""), "data-task-id": task.id },
       pick,
-      el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
-      el("span", { class: "meta" }, [task.instance_title, task.org_unit.name, task.stage_label].filter(Boolean).join(" · ")),
-      task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null,
+      // 我发起的: the step is someone else's; its instance shows where the request stands.
+      el("a", { href: scope === "started" ? `/instances/${task.instance_id}` : `/tasks/${task.id}`, class: "task-name" }, task.name),
+      task.subject || task.excerpt ? el("p", { class: "card-ask" }, task.subject ? el("strong", {}, task.subject) : null,
+        task.subject && task.excerpt ? t("colon") : null, task.excerpt || null) : null,
+      el("span", { class: "meta" }, [task.instance_title, task.org_unit.name, task.stage_label,
+        scope !== "mine" && task.assignee_name ? `${t("claimed by")}${t("colon")}${task.assignee_name}` : null].filter(Boolean).join(" · ")),
+      scope === "done" ? el("span", { class: "due" }, `${t("completed at")} ${when(task.completed_at)}`)
+        : task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null,
       soon ? el("span", { class: "badge soon" }, t("due soon")) : null,
       task.overdue ? el("span", { class: "badge late" }, t("overdue")) : null,
       ...actions, ownReason, delegate);
@@ -150,6 +172,8 @@
       return { task_id: id, data: reason ? { decision, reason } : { decision } };
     });
     if (!items.length) return;
+    // A mass operation says what it will do and to how many before it does it.
+    if (!window.confirm(t(decision === "approve" ? "confirm approve" : "confirm return", { n: items.length }))) return;
     if (decision === "return" && items.some((i) => !i.data.reason || i.data.reason.length < 2)) {
       status(t("reason needed"));
       document.getElementById("bulk-reason").focus();
@@ -211,5 +235,10 @@
       load();
     });
   });
+  if (params.get("submitted")) {
+    // The task page sends us back here after a submission: say what was submitted.
+    status(t("submitted task", { name: params.get("submitted") }), "ok");
+    params.delete("submitted");
+  }
   options().then(load);
 })();

@@ -65,6 +65,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/tasks/<int:task_id>/unclaim"): _p("/api/tasks/{task}/unclaim", {}),
     ("POST", "/api/tasks/<int:task_id>/delegate"): _p("/api/tasks/{task}/delegate", {"to": "nobody"}),
     ("POST", "/api/tasks/<int:task_id>/complete"): _p("/api/tasks/{task}/complete", EMPTY_FORM),
+    ("POST", "/api/tasks/<int:task_id>/remind"): _p("/api/tasks/{task}/remind", {}),
     ("POST", "/api/tasks/bulk-complete"): lambda r: ("/api/tasks/bulk-complete",
                                                      {"items": [{"task_id": r["task"], "data": {}}]}),
     ("GET", "/api/process-instances"): _p("/api/process-instances"),
