@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
-from inbox.queries import task_summary
+from inbox.queries import task_summary, with_working_days
 from inbox.summaries import people_of
 from server import audit, clock
 from server.access import oversees, visible_unit_filter
@@ -50,7 +50,7 @@ def get_task(session: Session, person: Person, task_id: int) -> dict[str, Any]:
     task = get_row(session, task_id)
     if not _can_see(session, person, task):
         raise Forbidden("this task is not in any of your units")
-    detail = task_summary(task)
+    detail = with_working_days(session, [task_summary(task)])[0]
     schema = form_schema(task.instance.definition, task.form)
     starter = task.instance.started_by
     detail.update(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
-from inbox.queries import task_summary
+from inbox.queries import task_summary, with_working_days
 from inbox.summaries import history_in_words
 from server import audit
 from server.access import can_see_unit
@@ -60,6 +60,6 @@ def instance_dict(session: Session, instance: ProcessInstance, *, full: bool = F
         open_tasks = session.scalars(
             select(Task).where(Task.instance_id == instance.id, Task.state == OPEN).order_by(Task.id)
         ).all()
-        result["open_tasks"] = [task_summary(t) for t in open_tasks]
+        result["open_tasks"] = with_working_days(session, [task_summary(t) for t in open_tasks])
         result["history"] = history_in_words(session, audit.history(session, instance.id))
     return result

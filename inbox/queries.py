@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, joinedload
 from inbox.models import OPEN, Task, TaskCandidate
 from server import clock
 from server.access import visible_unit_filter
+from server.calendar.due import SHANGHAI
+from server.calendar.store import calendar_for
 from server.errors import BadRequest
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter
@@ -255,7 +257,7 @@ def list_tasks(session: Session, person: Person, f: TaskFilter) -> dict[str, Any
     parts = _scope_parts(session, person, f, filters)
     total, exact = _count(session, parts, filters)
     rows = _page(session, parts, filters, f) if total else []
-    return {"items": [task_summary(t) for t in rows], "total": total, "total_exact": exact,
+    return {"items": with_working_days(session, [task_summary(t) for t in rows]), "total": total, "total_exact": exact,
             "limit": f.limit, "offset": f.offset}
 
 
@@ -266,6 +268,19 @@ def counts(session: Session, person: Person) -> dict[str, int]:
         filters = _filters(f)
         result[key] = _count(session, _scope_parts(session, person, f, filters), filters)[0]
     return result
+
+
+def with_working_days(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each open task's ``due_working_days``: working days left (negative: overdue), Beijing dates,
+    by the working-day calendar with its holidays and overrides (shown as "剩 2 个工作日")."""
+    calendar = calendar_for(session)
+    today = clock.now().astimezone(SHANGHAI).date()
+    for item in items:
+        due = item.get("due_at")
+        item["due_working_days"] = (calendar.working_days_between(
+            today, datetime.fromisoformat(due).astimezone(SHANGHAI).date())
+            if due and item.get("state") == OPEN else None)
+    return items
 
 
 def _iso(value: datetime | None) -> str | None:

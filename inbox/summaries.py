@@ -106,8 +106,7 @@ def history_in_words(session: Session, events: list[dict[str, Any]]) -> list[dic
                                      if (e.get("details") or {}).get("assignee")})
     out: list[dict[str, Any]] = []
     for event in events:
-        details = dict(event.get("details") or {})
-        details.pop("element_id", None)
+        details = dict(event.get("details") or {})  # element_id stays for API readers; pages show task_name
         if details.get("assignee"):
             details["assignee_name"] = people.get(str(details["assignee"]), details["assignee"])
         task_id = event.get("task_id")

@@ -17,6 +17,7 @@ from server.api import (
     monitoring,
     notifications,
     openapi,
+    org,
     oversight,
     schedules,
     screens,
@@ -27,7 +28,8 @@ from server.api import (
 from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
-         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, openapi.bp)
+         calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, org.bp,
+         openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

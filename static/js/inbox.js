@@ -151,10 +151,10 @@
       el("a", { href: scope === "started" ? `/instances/${task.instance_id}` : `/tasks/${task.id}`, class: "task-name" }, task.name),
       task.subject || task.excerpt ? el("p", { class: "card-ask" }, task.subject ? el("strong", {}, task.subject) : null,
         task.subject && task.excerpt ? t("colon") : null, task.excerpt || null) : null,
-      el("span", { class: "meta" }, [task.instance_title, task.org_unit.name, task.stage_label,
+      el("span", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, task.stage_label,
         scope !== "mine" && task.assignee_name ? `${t("claimed by")}${t("colon")}${task.assignee_name}` : null].filter(Boolean).join(" · ")),
       scope === "done" ? el("span", { class: "due" }, `${t("completed at")} ${when(task.completed_at)}`)
-        : task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null,
+        : task.due_at ? el("span", { class: "due" }, window.VG.dueText(task)) : null,
       soon ? el("span", { class: "badge soon" }, t("due soon")) : null,
       task.overdue ? el("span", { class: "badge late" }, t("overdue")) : null,
       ...actions, ownReason, delegate);
@@ -199,7 +199,7 @@
       const processSel = form.elements.process; const stageSel = form.elements.stage; const unitSel = form.elements.org_unit;
       const stages = new Map();
       for (const d of defs.items || defs) {
-        processSel.append(el("option", { value: d.key }, d.name || d.key));
+        processSel.append(el("option", { value: d.key }, window.VG.bilingual(d.name) || d.key));
         for (const s of d.stages || []) if (!stages.has(s.code)) stages.set(s.code, s.label || s.code);
       }
       for (const [code, labelText] of stages) stageSel.append(el("option", { value: code }, labelText));

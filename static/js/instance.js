@@ -24,15 +24,15 @@
     root.replaceChildren(...[
       new URLSearchParams(window.location.search).has("started")
         ? el("p", { class: "banner ok", role: "status" }, t("started here")) : null,
-      el("h1", {}, inst.title || inst.process_key),
+      el("h1", {}, window.VG.bilingual(inst.title) || inst.process_key),
       el("p", { class: "meta" }, [inst.org_unit.name, inst.stage_label, t(inst.state),
-        `${t("started by")}${t("colon")}${inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),
+        `${t("started by")}${t("colon")}${inst.started_by_name || inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),
       stages(inst),
       el("h2", {}, t("open tasks")),
       inst.open_tasks.length ? el("ul", { class: "task-list" }, inst.open_tasks.map((task) => el("li", { class: "task-row" + (task.overdue ? " overdue" : "") },
         el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
-        el("span", { class: "meta" }, task.assignee_name || task.role || ""),
-        task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null)))
+        el("span", { class: "meta" }, task.assignee_name || window.VG.roleName(task.role)),
+        task.due_at ? el("span", { class: "due" }, window.VG.dueText(task)) : null)))
         : el("p", { class: "empty" }, "—"),
       el("h2", {}, t("history")), history(inst.history),
     ].filter(Boolean));

@@ -29,7 +29,7 @@
     if (def && def.start_form) {
       const full = await api("GET", `/api/process-definitions/${encodeURIComponent(def.key)}`);
       schema = (full.forms || {})[def.start_form] || null;
-      box.replaceChildren(...F.fields(schema, {}));
+      box.replaceChildren(...F.fields(schema, {}, { unit: unitSel.value }));
     }
   }
   async function init() {
@@ -37,7 +37,7 @@
     positions = meInfo.positions; myName = meInfo.username;
     defs = list.items.filter((d) => !INTERNAL.has(d.key) && units(d).length > 0);
     if (!defs.length) { root.replaceChildren(el("h1", {}, t("nothing to start"))); return; }
-    processSel.replaceChildren(...defs.map((d) => el("option", { value: d.key }, d.name || d.key)));
+    processSel.replaceChildren(...defs.map((d) => el("option", { value: d.key }, window.VG.bilingual(d.name) || d.key)));
     if (defs.some((d) => d.key === root.dataset.process)) processSel.value = root.dataset.process;
     await pick();
   }
@@ -53,6 +53,10 @@
     return null;
   }
   processSel.addEventListener("change", () => pick());
+  // Person pickers list the people of the unit chosen: another unit, other people.
+  unitSel.addEventListener("change", () => {
+    if (schema) box.replaceChildren(...F.fields(schema, F.collect(box), { unit: unitSel.value }));
+  });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     F.clearErrors(form);

@@ -25,6 +25,7 @@
 
   function show(value, prop, people) {
     if (value === true || value === false) return value ? t("yes") : t("no");
+    if (prop && prop.format === "date-time" && typeof value === "string") return when(value);
     if (prop && prop["x-widget"] === "person") {
       const names = (Array.isArray(value) ? value : [value]).map((u) => people[u] || u);
       return names.join(t("list sep"));
@@ -73,11 +74,10 @@
   }
   // A condition the author flags on top (x-flag: e.g. a pledge returned for revision, with the reason).
   function flag(task) {
-    const spec = (task.form_schema || {})["x-flag"];
-    const data = task.data || {};
-    if (!spec || task.state !== "open" || !Object.entries(spec.if || {}).every(([k, v]) => data[k] === v)) return null;
-    return el("div", { class: "banner warning flag", role: "note" }, el("strong", {}, label(spec, "title")),
-      spec.detail && data[spec.detail] ? el("p", {}, data[spec.detail]) : null);
+    const found = forms.flagOf(task);
+    if (!found) return null;
+    return el("div", { class: "banner warning flag", role: "note" }, el("strong", {}, found.title),
+      found.detail ? el("p", {}, found.detail) : null);
   }
 
   async function act(action) {
@@ -93,7 +93,8 @@
     const props = schema ? schema.properties || {} : {};
     const banner = el("p", { class: "banner", role: "status" });
     const form = el("form", { class: "task-form", novalidate: true },
-      forms.fields(schema, task.data), schema ? null : el("p", {}, t("no form")));
+      forms.fields(schema, task.data, { unit: task.org_unit.id, people: task.people }),
+      schema ? null : el("p", {}, t("no form")));
     const canComplete = task.actions.includes("complete");
     const buttons = el("div", { class: "actions" },
       canComplete ? el("button", { type: "submit", class: "primary" }, t("complete")) : null,
@@ -128,9 +129,9 @@
     root.replaceChildren(...[
       el("a", { href: "/", class: "back" }, "← " + t("back")),
       el("h1", {}, task.name),
-      el("p", { class: "meta" }, [task.instance_title, task.org_unit.name, task.stage_label].filter(Boolean).join(" · ")),
+      el("p", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, task.stage_label].filter(Boolean).join(" · ")),
       task.due_at ? el("p", { class: task.overdue ? "due overdue" : "due" },
-        `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)} ${task.due_estimated ? t("estimated") : ""}`) : null,
+        `${window.VG.dueText(task)} ${task.due_estimated ? t("estimated") : ""}`) : null,
       task.assignee_name ? el("p", { class: "meta" }, `${t("claimed by")}${t("colon")}${task.assignee_name}`) : null,
       task.state !== "open" ? el("p", { class: "banner" }, t("done already")) : null,
       flag(task),

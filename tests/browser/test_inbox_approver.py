@@ -74,7 +74,7 @@ def test_submission_is_confirmed_and_the_requester_reminds(page_as, api_as, shot
     contact.wait_for_selector("#f-place")
     contact.fill("#f-scheduled_at", "2026-12-15T15:00")
     contact.fill("#f-place", "支部活动室")
-    contact.fill("#f-talker", "sec1")
+    contact.get_by_label("谈话人").select_option(label="第一党支部书记")  # a person by name
     contact.click("form.task-form button[type=submit]")
     contact.wait_for_selector("#inbox-status.ok:has-text('已提交「答复约谈时间和地点」')")
     shot(contact, "inbox-submitted-contact1")

@@ -26,5 +26,21 @@ def test_history_in_names_and_words(as_user):
     instance = ok(as_user("m1").get(f"/api/process-instances/{requested['instance_id']}"))
     created = [h for h in instance["history"] if h["action"] == "task.created"]
     assert created and created[0]["task_name"] == "答复约谈时间和地点"
-    assert all("element_id" not in (h["details"] or {}) for h in instance["history"])
+    assert created[0]["details"]["element_id"] == "AnswerRequest"  # kept for API readers; pages show the name
     assert instance["started_by_name"] == "王伟"
+
+
+def test_working_days_left_and_overdue_across_national_day(as_user, fake_clock):
+    from tests.talkkit import local
+
+    fake_clock.now = local(2026, 9, 30, 10)
+    request_talk(as_user("m1"))
+    contact1 = as_user("contact1")
+    # Due on the make-up Saturday 10 October: 8, 9 and 10 October are the working days left.
+    assert _task(contact1, "AnswerRequest")["due_working_days"] == 3
+    fake_clock.now = local(2026, 10, 10, 9)
+    assert _task(contact1, "AnswerRequest")["due_working_days"] == 0
+    fake_clock.now = local(2026, 10, 12, 9)  # Sunday the 11th is off: one working day late
+    task = _task(contact1, "AnswerRequest")
+    assert task["due_working_days"] == -1 and task["overdue"] is True
+    assert ok(contact1.get(f"/api/tasks/{task['id']}"))["due_working_days"] == -1

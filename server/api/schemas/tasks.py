@@ -46,6 +46,8 @@ class Task(Out):
     role: str | None
     assignee: str | None
     due_at: str | None
+    due_working_days: int | None = Field(None, description="working days left until due_at (negative: overdue "
+                                                           "by that many; 0: due today), by the holiday calendar")
     overdue: bool
     priority: int
     state: Literal["open", "completed", "cancelled"]
