@@ -49,6 +49,7 @@ def instance_dict(session: Session, instance: ProcessInstance, *, full: bool = F
         "state": instance.state,
         "stage": instance.stage,
         "stage_label": instance.stage_label,
+        "stage_label_en": next((s.get("label_en") for s in definition.stages if s["code"] == instance.stage), None),
         "stages": definition.stages,
         "started_by": instance.started_by.username if instance.started_by else None,
         "started_by_name": instance.started_by.display_name if instance.started_by else None,

@@ -55,6 +55,8 @@ class Task(Base):
     # Migration 0012: for the inbox's card and search, from the form's declared summary (inbox.summaries).
     subject: Mapped[str | None] = mapped_column(String(200))
     excerpt: Mapped[str | None] = mapped_column(String(300))
+    # Migration 0012: {"name", "instructions", "stage_label"} in English, from the BPMN's *_en properties.
+    labels_en: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

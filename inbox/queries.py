@@ -298,6 +298,7 @@ def task_summary(task: Task) -> dict[str, Any]:
         "instance_title": task.instance.title if task.instance else None,
         "stage": task.stage,
         "stage_label": task.stage_label,
+        "labels_en": task.labels_en,
         "subject": task.subject,
         "excerpt": task.excerpt,
         "org_unit": {"id": task.org_unit.id, "name": task.org_unit.name, "code": task.org_unit.code},

@@ -101,6 +101,7 @@ def _insert(
         return
     unit = instance.org_unit
     labels = {s["code"]: s["label"] for s in definition.stages}
+    labels_en = {s["code"]: s.get("label_en") for s in definition.stages}
     wanted = {str(_lookup(h.data, h.properties["assignee"]) or "") for h, _ in fresh if h.properties.get("assignee")}
     schemas = {h.properties.get("form"): form_schema(definition, h.properties.get("form")) for h, _ in fresh}
     subjects = {u for h, _ in fresh if (u := card_people(schemas[h.properties.get("form")], h.data))}
@@ -127,6 +128,9 @@ def _insert(
             "assignee_id": None, "bound_to_id": None, "due_at": None, "due_estimated": False, "lock_version": 0,
         }
         row["subject"], row["excerpt"] = card(schemas[props.get("form")], human.data, starter, names)
+        english = {"name": props.get("name_en"), "instructions": props.get("documentation_en"),
+                   "stage_label": labels_en.get(stage) if stage else None}
+        row["labels_en"] = {k: v for k, v in english.items() if v} or None
         due = props.get("due")
         if due:
             result = _moment(session, human, due, now)

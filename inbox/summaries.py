@@ -100,8 +100,10 @@ def history_in_words(session: Session, events: list[dict[str, Any]]) -> list[dic
     task (a multi-instance: one per member) become one entry with a count."""
     task_ids = {e["task_id"] for e in events if e.get("task_id")}
     names: dict[int, str | None] = {}
+    names_en: dict[int, str | None] = {}
     if task_ids:
-        names = {i: n for i, n in session.execute(select(Task.id, Task.name).where(Task.id.in_(task_ids)))}
+        for i, n, en in session.execute(select(Task.id, Task.name, Task.labels_en).where(Task.id.in_(task_ids))):
+            names[i], names_en[i] = n, (en or {}).get("name")
     people = display_names(session, {str(e["details"]["assignee"]) for e in events
                                      if (e.get("details") or {}).get("assignee")})
     out: list[dict[str, Any]] = []
@@ -110,7 +112,8 @@ def history_in_words(session: Session, events: list[dict[str, Any]]) -> list[dic
         if details.get("assignee"):
             details["assignee_name"] = people.get(str(details["assignee"]), details["assignee"])
         task_id = event.get("task_id")
-        item = {**event, "task_name": names.get(task_id) if task_id else None, "details": details, "count": 1}
+        item = {**event, "task_name": names.get(task_id) if task_id else None,
+                "task_name_en": names_en.get(task_id) if task_id else None, "details": details, "count": 1}
         last = out[-1] if out else None
         if (last and event["action"] == "task.created" and last["action"] == "task.created"
                 and last["task_name"] == item["task_name"]):

@@ -83,6 +83,10 @@
       return new Date(iso).toLocaleString(locale === "en" ? "en-GB" : "zh-CN",
         { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
     },
+    /** A task's ``key`` (name, instructions, stage_label) in the page's language (``labels_en``). */
+    en(task, key) {
+      return (window.VG.locale === "en" && task && task.labels_en && task.labels_en[key]) || (task ? task[key] : "");
+    },
     /** A bilingual name ("双向约谈 Requested talk") in the page's language: "双向约谈" or "Requested talk". */
     bilingual(name) {
       const found = /^(.*[^\x00-\x7F])\s+([A-Za-z][\x20-\x7E]*)$/.exec(name || "");

@@ -148,10 +148,10 @@
     return el("li", { class: "task-row" + (task.overdue ? " overdue" : "") + (soon ? " due-soon" : ""), "data-task-id": task.id },
       pick,
       // 我发起的: the step is someone else's; its instance shows where the request stands.
-      el("a", { href: scope === "started" ? `/instances/${task.instance_id}` : `/tasks/${task.id}`, class: "task-name" }, task.name),
+      el("a", { href: scope === "started" ? `/instances/${task.instance_id}` : `/tasks/${task.id}`, class: "task-name" }, window.VG.en(task, "name")),
       task.subject || task.excerpt ? el("p", { class: "card-ask" }, task.subject ? el("strong", {}, task.subject) : null,
         task.subject && task.excerpt ? t("colon") : null, task.excerpt || null) : null,
-      el("span", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, task.stage_label,
+      el("span", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, window.VG.en(task, "stage_label"),
         scope !== "mine" && task.assignee_name ? `${t("claimed by")}${t("colon")}${task.assignee_name}` : null].filter(Boolean).join(" · ")),
       scope === "done" ? el("span", { class: "due" }, `${t("completed at")} ${when(task.completed_at)}`)
         : task.due_at ? el("span", { class: "due" }, window.VG.dueText(task)) : null,
@@ -200,7 +200,7 @@
       const stages = new Map();
       for (const d of defs.items || defs) {
         processSel.append(el("option", { value: d.key }, window.VG.bilingual(d.name) || d.key));
-        for (const s of d.stages || []) if (!stages.has(s.code)) stages.set(s.code, s.label || s.code);
+        for (const s of d.stages || []) if (!stages.has(s.code)) stages.set(s.code, (window.VG.locale === "en" && s.label_en) || s.label || s.code);
       }
       for (const [code, labelText] of stages) stageSel.append(el("option", { value: code }, labelText));
       const units = new Map();

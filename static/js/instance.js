@@ -17,7 +17,7 @@
     const at = list.findIndex((s) => s.code === instance.stage);
     return el("ol", { class: "stages", "aria-label": t("stage of") }, list.map((s, i) => el("li", {
       class: i < at || instance.state === "completed" ? "done" : i === at ? "current" : "",
-      "aria-current": i === at ? "step" : null }, s.label || s.code)));
+      "aria-current": i === at ? "step" : null }, (window.VG.locale === "en" && s.label_en) || s.label || s.code)));
   }
   async function render() {
     const inst = await api("GET", `/api/process-instances/${id}`);
@@ -25,12 +25,12 @@
       new URLSearchParams(window.location.search).has("started")
         ? el("p", { class: "banner ok", role: "status" }, t("started here")) : null,
       el("h1", {}, window.VG.bilingual(inst.title) || inst.process_key),
-      el("p", { class: "meta" }, [inst.org_unit.name, inst.stage_label, t(inst.state),
+      el("p", { class: "meta" }, [inst.org_unit.name, (window.VG.locale === "en" && inst.stage_label_en) || inst.stage_label, t(inst.state),
         `${t("started by")}${t("colon")}${inst.started_by_name || inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),
       stages(inst),
       el("h2", {}, t("open tasks")),
       inst.open_tasks.length ? el("ul", { class: "task-list" }, inst.open_tasks.map((task) => el("li", { class: "task-row" + (task.overdue ? " overdue" : "") },
-        el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
+        el("a", { href: `/tasks/${task.id}`, class: "task-name" }, window.VG.en(task, "name")),
         el("span", { class: "meta" }, task.assignee_name || window.VG.roleName(task.role)),
         task.due_at ? el("span", { class: "due" }, window.VG.dueText(task)) : null)))
         : el("p", { class: "empty" }, "—"),

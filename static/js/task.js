@@ -128,14 +128,15 @@
     // replaceChildren would print "null" for the parts a task does not have.
     root.replaceChildren(...[
       el("a", { href: "/", class: "back" }, "← " + t("back")),
-      el("h1", {}, task.name),
-      el("p", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, task.stage_label].filter(Boolean).join(" · ")),
+      el("h1", {}, window.VG.en(task, "name")),
+      el("p", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, window.VG.en(task, "stage_label")].filter(Boolean).join(" · ")),
       task.due_at ? el("p", { class: task.overdue ? "due overdue" : "due" },
         `${window.VG.dueText(task)} ${task.due_estimated ? t("estimated") : ""}`) : null,
       task.assignee_name ? el("p", { class: "meta" }, `${t("claimed by")}${t("colon")}${task.assignee_name}`) : null,
       task.state !== "open" ? el("p", { class: "banner" }, t("done already")) : null,
       flag(task),
-      task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")), el("p", {}, task.instructions)) : null,
+      task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")),
+        el("p", {}, window.VG.en(task, "instructions"))) : null,
       context(task, props, labels),
       banner, form,
       el("p", { class: "instance-link" }, el("a", { href: `/instances/${task.instance_id}` }, t("instance page"))),

@@ -44,3 +44,16 @@ def test_working_days_left_and_overdue_across_national_day(as_user, fake_clock):
     task = _task(contact1, "AnswerRequest")
     assert task["due_working_days"] == -1 and task["overdue"] is True
     assert ok(contact1.get(f"/api/tasks/{task['id']}"))["due_working_days"] == -1
+
+
+def test_english_labels_from_the_process(as_user):
+    requested = request_talk(as_user("m1"))
+    task = _task(as_user("contact1"), "AnswerRequest")
+    assert task["labels_en"]["name"] == "Answer with a time and a place"
+    assert task["labels_en"]["stage_label"] == "Talk request"
+    assert task["labels_en"]["instructions"].startswith("Answer the member within 3 working days")
+    instance = ok(as_user("m1").get(f"/api/process-instances/{requested['instance_id']}"))
+    assert instance["stage_label_en"] == "Talk request"
+    assert {s["label_en"] for s in instance["stages"]} >= {"Talk request", "Talk record"}
+    created = next(h for h in instance["history"] if h["action"] == "task.created")
+    assert created["task_name_en"] == "Answer with a time and a place"

@@ -41,6 +41,8 @@ class Task(Out):
     instance_id: int
     stage: str | None
     subject: str | None = Field(None, description="who the task is about, by name (the member whose pledge it is)")
+    labels_en: dict[str, str] | None = Field(None, description="name, instructions and stage_label in English, "
+                                                              "when the process gives them")
     excerpt: str | None = Field(None, description="the beginning of what it asks (the pledge's words)")
     org_unit: OrgUnit
     role: str | None
