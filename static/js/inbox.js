@@ -7,14 +7,14 @@
     "own reason": "单独理由", "select task": "选择：{name}", "delegate go": "确定转交",
     "reason needed": "退回须填写理由（至少 2 个字）", "shown of": "显示 {n} / 共 {total} 项",
     "shown of about": "显示 {n} / 约 {total} 项", delegated: "已转交给 {to}",
-    remind: "催办", reminded: "已催办：{who}", "submitted task": "已提交「{name}」", "completed at": "办结于",
+    remind: "催办", "delegate to": "转交给", reminded: "已催办：{who}", "submitted task": "已提交「{name}」", "completed at": "办结于",
     "confirm approve": "确定通过选中的 {n} 项审核？", "confirm return": "确定退回选中的 {n} 项？",
   }, {
     "due soon": "Due soon", "bulk selected": "{n} selected", "bulk done": "{ok} done, {failed} failed",
     "own reason": "Own reason", "select task": "Select: {name}", "delegate go": "Delegate",
     "reason needed": "A return needs a reason (at least 2 characters)", "shown of": "Showing {n} of {total}",
     "shown of about": "Showing {n} of about {total}", delegated: "Delegated to {to}",
-    remind: "Remind", reminded: "Reminded: {who}", "submitted task": "Submitted “{name}”", "completed at": "Completed",
+    remind: "Remind", "delegate to": "Delegate to", reminded: "Reminded: {who}", "submitted task": "Submitted “{name}”", "completed at": "Completed",
     "confirm approve": "Approve the {n} selected reviews?", "confirm return": "Return the {n} selected reviews?",
   });
   const DUE_SOON_MS = 2 * 24 * 3600 * 1000;
@@ -87,18 +87,33 @@
       load();
     };
   }
+  // 转交 to a person picked by name among those who hold the task's role in its unit.
   function delegateForm(task) {
     const id = `delegate-${task.id}`;
-    const input = el("input", { id, type: "text", autocomplete: "off", required: true });
+    const roles = (task.role || "").split("|").map((r) => r.trim());
+    const sameUnit = roles.every((r) => r && !r.includes("@"));
+    const input = el("select", { id, required: true }, el("option", { value: "" }, "—"));
+    let filled = false;
     const box = el("form", { class: "delegate", hidden: true },
-      el("label", { for: id }, t("delegate to (username)")), input,
+      el("label", { for: id }, t("delegate to")), input,
       el("button", { type: "submit", class: "secondary" }, t("delegate go")));
+    box.fill = async () => {
+      if (filled) return;
+      filled = true;
+      const q = sameUnit ? `?role=${encodeURIComponent(roles.join("|"))}` : "";
+      try {
+        const people = (await api("GET", `/api/org-units/${task.org_unit.id}/people${q}`)).items;
+        input.append(...people.filter((p) => p.username !== window.VG.me)
+          .map((p) => el("option", { value: p.username }, p.name)));
+      } catch (err) { filled = false; }
+    };
     box.addEventListener("submit", async (e) => {
       e.preventDefault();
-      if (!input.value.trim()) { input.focus(); return; }
+      if (!input.value) { input.focus(); return; }
+      const name = input.options[input.selectedIndex].textContent;
       try {
-        await api("POST", `/api/tasks/${task.id}/delegate`, { to: input.value.trim() });
-        status(t("delegated", { to: input.value.trim() }), "ok");
+        await api("POST", `/api/tasks/${task.id}/delegate`, { to: input.value });
+        status(t("delegated", { to: name }), "ok");
       } catch (err) { status(`${t("error")}: ${err.message}`); return; }
       load();
     });
@@ -131,7 +146,7 @@
       actions.push(el("button", { class: "secondary", type: "button", "aria-expanded": "false", onclick: (e) => {
         delegate.hidden = !delegate.hidden;
         e.target.setAttribute("aria-expanded", String(!delegate.hidden));
-        if (!delegate.hidden) delegate.querySelector("input").focus();
+        if (!delegate.hidden) { delegate.fill(); delegate.querySelector("select").focus(); }
       } }, t("delegate")));
     }
     const dueMs = task.due_at ? new Date(task.due_at).getTime() - Date.now() : null;
@@ -203,6 +218,7 @@
         for (const s of d.stages || []) if (!stages.has(s.code)) stages.set(s.code, (window.VG.locale === "en" && s.label_en) || s.label || s.code);
       }
       for (const [code, labelText] of stages) stageSel.append(el("option", { value: code }, labelText));
+      window.VG.me = meInfo.username;
       const units = new Map();
       for (const p of meInfo.positions) units.set(p.org_unit.id, p.org_unit.name);
       for (const [id, name] of units) unitSel.append(el("option", { value: id }, name));

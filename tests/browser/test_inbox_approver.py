@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_ui_everyday import _launch_and_pledge, _no_sideways_scroll, _ok
+from tests.orgkit import hold
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +79,27 @@ def test_submission_is_confirmed_and_the_requester_reminds(page_as, api_as, shot
     contact.click("form.task-form button[type=submit]")
     contact.wait_for_selector("#inbox-status.ok:has-text('已提交「答复约谈时间和地点」')")
     shot(contact, "inbox-submitted-contact1")
+
+
+def test_delegate_to_a_person_picked_by_name(page_as, api_as, shot):
+    hold("m5", "demo-branch1", "contact")  # a second contact person in branch 1: 陈静
+    _ok(api_as("m1").call("POST", "/api/process-instances", {
+        "process_key": "talk_request", "org_unit": "demo-branch1",
+        "data": {"requested_with": "secretary", "topic": "想谈谈工作上的困惑", "preferred_times": "下周二下午"}}), 201)
+    answer = next(t for t in _ok(api_as("contact1").call("GET", "/api/tasks?scope=claimable"))["items"]
+                  if t["element_id"] == "AnswerRequest")
+    _ok(api_as("contact1").call("POST", f"/api/tasks/{answer['id']}/claim", {}))
+    page = page_as("contact1", viewport=PHONE)
+    row = page.locator(".task-row", has_text="答复约谈时间和地点")
+    row.wait_for()
+    assert row.locator("form.delegate").is_hidden()  # closed until asked for
+    row.get_by_role("button", name="转交", exact=True).click()
+    row.locator("form.delegate option", has_text="陈静").wait_for(state="attached")
+    names = row.locator("form.delegate option").all_inner_texts()
+    assert "陈静" in names and "第一党支部联络员" not in names and "m5" not in names, names  # by name, not me
+    row.get_by_label("转交给").select_option(label="陈静")
+    row.get_by_role("button", name="确定转交").click()
+    page.wait_for_selector("#inbox-status.ok:has-text('已转交给 陈静')")
+    shot(page, "inbox-delegated-contact1")
+    mine = _ok(api_as("m5").call("GET", "/api/tasks?scope=mine"))["items"]
+    assert [t["element_id"] for t in mine] == ["AnswerRequest"]
