@@ -116,7 +116,7 @@
         await api("POST", `/api/tasks/${id}/complete`, { data: forms.collect(form) });
         banner.textContent = t("saved");
         banner.className = "banner ok";
-        window.location.href = `/?submitted=${encodeURIComponent(task.name)}`;  // the inbox confirms it
+        window.location.href = `/?submitted=${encodeURIComponent(window.VG.en(task, "name"))}`;  // the inbox confirms it
         return;
       } catch (err) {
         banner.textContent = err.status === 422 ? t("fix the fields") : `${t("error")}: ${err.message}`;
