@@ -168,7 +168,14 @@
       renumber();
       return row;
     }
-    (Array.isArray(value) ? value : []).forEach(addRow);
+    // x-rows-from: one row per person of a list in the task's data (the members to appraise),
+    // the task's holder left out, the row's person field already chosen.
+    const from = prop["x-rows-from"];
+    const personKey = (columns.find(([, sub]) => sub["x-widget"] === "person") || [])[0];
+    const initial = Array.isArray(value) ? value
+      : from && personKey && Array.isArray((ctx.data || {})[from])
+        ? ctx.data[from].filter((u) => u !== ctx.me).map((u) => ({ [personKey]: u })) : [];
+    initial.forEach(addRow);
     const add = el("button", { type: "button", class: "secondary add-row", onclick: () => {
       const row = addRow(null);
       const first = row.querySelector("[data-type]");
@@ -185,7 +192,8 @@
   function fields(schema, data, ctx) {
     const props = (schema && schema.properties) || {};
     const required = new Set((schema && schema.required) || []);
-    return Object.entries(props).map(([name, prop]) => field(name, prop, required.has(name), (data || {})[name], ctx));
+    const context = { ...(ctx || {}), data: data || {} };
+    return Object.entries(props).map(([name, prop]) => field(name, prop, required.has(name), (data || {})[name], context));
   }
   function valueOf(control) {
     const type = control.dataset.type;

@@ -93,7 +93,7 @@
     const props = schema ? schema.properties || {} : {};
     const banner = el("p", { class: "banner", role: "status" });
     const form = el("form", { class: "task-form", novalidate: true },
-      forms.fields(schema, task.data, { unit: task.org_unit.id, people: task.people }),
+      forms.fields(schema, task.data, { unit: task.org_unit.id, people: task.people, me: task.assignee }),
       schema ? null : el("p", {}, t("no form")));
     const canComplete = task.actions.includes("complete");
     const buttons = el("div", { class: "actions" },
