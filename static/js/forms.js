@@ -193,7 +193,39 @@
     const props = (schema && schema.properties) || {};
     const required = new Set((schema && schema.required) || []);
     const context = { ...(ctx || {}), data: data || {} };
-    return Object.entries(props).map(([name, prop]) => field(name, prop, required.has(name), (data || {})[name], context));
+    const boxes = Object.entries(props).map(([name, prop]) => field(name, prop, required.has(name), (data || {})[name], context));
+    conditional(schema, boxes);
+    return boxes;
+  }
+  // "if": {"properties": {"kind": {"const": "must"}}}, "then": {"required": ["trigger"]}: the
+  // star appears beside "trigger" while "kind" is "must" (one level, as our forms use it).
+  function conditional(schema, boxes) {
+    const cond = schema && schema.if && schema.if.properties;
+    const needed = schema && schema.then && schema.then.required;
+    if (!cond || !needed) return;
+    const byName = new Map(boxes.map((b) => [b.dataset.field, b]));
+    const update = () => {
+      const on = Object.entries(cond).every(([name, rule]) => {
+        const control = byName.get(name) && byName.get(name).querySelector("[name]");
+        const v = control ? control.value : "";
+        return rule.const !== undefined ? v === rule.const : Array.isArray(rule.enum) ? rule.enum.includes(v) : false;
+      });
+      for (const name of needed) {
+        const box = byName.get(name);
+        if (!box || (schema.required || []).includes(name)) continue;
+        const labelEl = box.querySelector("label");
+        const star = labelEl.querySelector(".req");
+        if (on && !star) labelEl.append(el("span", { class: "req", "aria-label": t("required") }, " *"));
+        if (!on && star) star.remove();
+        const control = box.querySelector("[name]");
+        if (control) control.required = on;
+      }
+    };
+    for (const name of Object.keys(cond)) {
+      const control = byName.get(name) && byName.get(name).querySelector("[name]");
+      if (control) control.addEventListener("change", update);
+    }
+    update();
   }
   function valueOf(control) {
     const type = control.dataset.type;

@@ -36,7 +36,10 @@ def test_member_requests_a_talk_and_the_contact_sees_it(page_as, shot):
 def test_a_refused_start_names_its_field(page_as):
     page = page_as("m1")
     _start(page, "talk_request")
-    page.get_by_label("约谈对象").select_option("member")  # then the person is required
+    star = "[data-field=requested_person] label .req"
+    assert page.locator(star).count() == 0  # asking the secretary: nobody to name
+    page.get_by_label("约谈对象").select_option("member")  # then the person is required, and marked
+    assert page.locator(star).count() == 1
     page.get_by_label("谈话主题").fill("想谈谈")
     page.get_by_label("希望的谈话时间").fill("周末")
     page.get_by_role("button", name="发起", exact=True).click()
