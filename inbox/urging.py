@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inbox.actions import get_row
-from inbox.models import OPEN
+from inbox.models import OPEN, Task
 from inbox.reminders import recipients
 from server import audit, clock
 from server.access import oversees
@@ -33,7 +33,7 @@ _TEXTS = {
 }
 
 
-def may_urge(session: Session, person: Person, task: Any) -> bool:
+def may_urge(session: Session, person: Person, task: Task) -> bool:
     return task.state == OPEN and (task.instance.started_by_id == person.id
                                    or oversees(session, person.id, task.org_unit))
 

@@ -48,8 +48,11 @@ def _submit(page, words):
     page.wait_for_selector(f"#inbox-status.ok:has-text('{words['submitted']}')")
 
 
-@pytest.mark.parametrize(("viewport", "lang"), [({"width": 1366, "height": 900}, "zh"),
-                                                ({"width": 375, "height": 740}, "en"), ({"width": 375, "height": 740}, "zh"), ({"width": 1366, "height": 900}, "en")], ids=["1366-zh", "375-en", "375-zh", "1366-en"])
+WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 375, "height": 740}
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [(WIDE, "zh"), (PHONE, "en"), (PHONE, "zh"), (WIDE, "en")],
+                         ids=["1366-zh", "375-en", "375-zh", "1366-en"])
 def test_mobilise_pledge_approve_report_and_rate(page_as, api_as, shot, fake_clock, viewport, lang):
     words = WORDS[lang]
     _launch(api_as)
