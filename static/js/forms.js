@@ -300,7 +300,8 @@
         known ? t("act " + h.action) : t("act other"),
         h.task_name ? ` ${t("quoted", { name: (window.VG.locale === "en" && h.task_name_en) || h.task_name })}` : null,
         h.count > 1 ? ` ×${h.count}` : null,
-        d.person_name || d.to_name || d.assignee_name ? ` → ${d.person_name || d.to_name || d.assignee_name}` : null,
+        d.person_name || d.to_name ? ` ${d.person_name || d.to_name}` : null,
+        d.assignee_name ? ` → ${d.assignee_name}` : null,
         d.reason ? el("q", { class: "reason" }, d.reason) : null);
     }));
   }
