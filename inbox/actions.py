@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
-from inbox.queries import task_summary
+from inbox.queries import task_summary, with_working_days
+from inbox.summaries import people_of
 from server import audit, clock
 from server.access import oversees, visible_unit_filter
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -53,13 +54,17 @@ def get_task(session: Session, person: Person, task_id: int) -> dict[str, Any]:
     task = get_row(session, task_id)
     if not can_see(session, person, task):
         raise Forbidden(OUTSIDE)
-    detail = task_summary(task)
+    detail = with_working_days(session, [task_summary(task)])[0]
+    schema = form_schema(task.instance.definition, task.form)
+    starter = task.instance.started_by
     detail.update(
         instructions=task.instructions,
         form=task.form,
-        form_schema=form_schema(task.instance.definition, task.form),
+        form_schema=schema,
         data=task.data,
         actions=_actions(session, person, task),
+        started_by_name=starter.display_name if starter else None,
+        people=people_of(session, schema, {**(task.data or {}), "started_by": starter.username if starter else None}),
     )
     return detail
 
@@ -79,8 +84,11 @@ def _actions(session: Session, person: Person, task: Task) -> list[str]:
         actions.append("complete")
         if task.bound_to_id is None:
             actions += ["unclaim", "delegate"]
-    if oversees(session, person.id, task.org_unit):
+    overseer = oversees(session, person.id, task.org_unit)
+    if overseer:
         actions.append("reassign")
+    if overseer or task.instance.started_by_id == person.id:
+        actions.append("remind")  # inbox.urging
     return actions
 
 

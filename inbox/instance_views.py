@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.models import OPEN, Task
-from inbox.queries import task_summary
+from inbox.queries import task_summary, with_working_days
+from inbox.summaries import history_in_words
 from server import audit
 from server.access import can_see_unit
 from server.errors import Forbidden, NotFound
@@ -48,8 +49,10 @@ def instance_dict(session: Session, instance: ProcessInstance, *, full: bool = F
         "state": instance.state,
         "stage": instance.stage,
         "stage_label": instance.stage_label,
+        "stage_label_en": next((s.get("label_en") for s in definition.stages if s["code"] == instance.stage), None),
         "stages": definition.stages,
         "started_by": instance.started_by.username if instance.started_by else None,
+        "started_by_name": instance.started_by.display_name if instance.started_by else None,
         "started_at": instance.started_at.isoformat(),
         "updated_at": instance.updated_at.isoformat(),
         "completed_at": instance.completed_at.isoformat() if instance.completed_at else None,
@@ -58,6 +61,6 @@ def instance_dict(session: Session, instance: ProcessInstance, *, full: bool = F
         open_tasks = session.scalars(
             select(Task).where(Task.instance_id == instance.id, Task.state == OPEN).order_by(Task.id)
         ).all()
-        result["open_tasks"] = [task_summary(t) for t in open_tasks]
-        result["history"] = audit.history(session, instance.id)
+        result["open_tasks"] = with_working_days(session, [task_summary(t) for t in open_tasks])
+        result["history"] = history_in_words(session, audit.history(session, instance.id))
     return result

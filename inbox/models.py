@@ -52,6 +52,11 @@ class Task(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default=OPEN)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Migration 0012: for the inbox's card and search, from the form's declared summary (inbox.summaries).
+    subject: Mapped[str | None] = mapped_column(String(200))
+    excerpt: Mapped[str | None] = mapped_column(String(300))
+    # Migration 0012: {"name", "instructions", "stage_label"} in English, from the BPMN's *_en properties.
+    labels_en: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session, joinedload
 from inbox.models import OPEN, Task, TaskCandidate
 from server import clock
 from server.access import visible_unit_filter
+from server.calendar.due import SHANGHAI
+from server.calendar.store import calendar_for
 from server.errors import BadRequest
 from server.org.models import OrgUnit, Person, Position
 from server.org.tree import active_position_filter
 from server.workflow.models import ProcessInstance
 
-SCOPES = ("mine", "claimable", "all")
+SCOPES = ("mine", "claimable", "all", "done", "started", "cc")
 
 
 # Each sort is a list of (column, descending); "due" lists tasks without a due date last.
@@ -134,11 +136,22 @@ def _scope_parts(session: Session, person: Person, f: TaskFilter, filters: list[
         return [_Part(Task.assignee_id == person.id)]
     if f.scope == "claimable":
         return [_Part.of_ids(_offered_ids(session, person, [Task.assignee_id.is_(None), *filters]))]
+    if f.scope == "done":
+        return [_Part(Task.completed_by_id == person.id)]
+    if f.scope == "started":
+        mine_started = select(ProcessInstance.id).where(ProcessInstance.started_by_id == person.id)
+        return [_Part(Task.instance_id.in_(mine_started))]
     units = select(OrgUnit.id).where(visible_unit_filter(session, person.id, overseers_only=True))
     # Named ids let the database read (org_unit_id, state) index entries and stop at the count cap;
     # a subquery makes it collect every open task first.
     listed = list(session.scalars(units.limit(VISIBLE_UNITS_LISTED + 1)))
     not_mine = or_(Task.assignee_id.is_(None), Task.assignee_id != person.id)
+    if f.scope == "cc":
+        # 抄送我: the work of the units I oversee that is neither mine nor offered to me.
+        if not listed:
+            return [_Part(false())]
+        overseen: Any = _literal_ids(listed) if len(listed) <= VISIBLE_UNITS_LISTED else units
+        return [_Part(and_(Task.org_unit_id.in_(overseen), not_mine, Task.id.not_in(_candidate_task_ids(person.id))))]
     if not listed:
         # Overseeing no unit: what is mine, and what is offered to me (an empty literal
         # NOT IN is not portable, so this case is spelled out).
@@ -171,7 +184,8 @@ def _filters(f: TaskFilter) -> list[Any]:
         conditions.append(or_(Task.due_at.is_(None), Task.due_at >= clock.now()))
     if f.q:
         like = f"%{f.q}%"
-        conditions.append(or_(Task.name.ilike(like), Task.instructions.ilike(like)))
+        conditions.append(or_(Task.name.ilike(like), Task.instructions.ilike(like), Task.subject.ilike(like),
+                              Task.excerpt.ilike(like)))
     return conditions
 
 
@@ -243,7 +257,7 @@ def list_tasks(session: Session, person: Person, f: TaskFilter) -> dict[str, Any
     parts = _scope_parts(session, person, f, filters)
     total, exact = _count(session, parts, filters)
     rows = _page(session, parts, filters, f) if total else []
-    return {"items": [task_summary(t) for t in rows], "total": total, "total_exact": exact,
+    return {"items": with_working_days(session, [task_summary(t) for t in rows]), "total": total, "total_exact": exact,
             "limit": f.limit, "offset": f.offset}
 
 
@@ -254,6 +268,19 @@ def counts(session: Session, person: Person) -> dict[str, int]:
         filters = _filters(f)
         result[key] = _count(session, _scope_parts(session, person, f, filters), filters)[0]
     return result
+
+
+def with_working_days(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each open task's ``due_working_days``: working days left (negative: overdue), Beijing dates,
+    by the working-day calendar with its holidays and overrides (shown as "剩 2 个工作日")."""
+    calendar = calendar_for(session)
+    today = clock.now().astimezone(SHANGHAI).date()
+    for item in items:
+        due = item.get("due_at")
+        item["due_working_days"] = (calendar.working_days_between(
+            today, datetime.fromisoformat(due).astimezone(SHANGHAI).date())
+            if due and item.get("state") == OPEN else None)
+    return items
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -271,6 +298,9 @@ def task_summary(task: Task) -> dict[str, Any]:
         "instance_title": task.instance.title if task.instance else None,
         "stage": task.stage,
         "stage_label": task.stage_label,
+        "labels_en": task.labels_en,
+        "subject": task.subject,
+        "excerpt": task.excerpt,
         "org_unit": {"id": task.org_unit.id, "name": task.org_unit.name, "code": task.org_unit.code},
         "role": task.role,
         "assignee": task.assignee.username if task.assignee else None,

@@ -14,12 +14,14 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from inbox.models import CANCELLED, OPEN, Task, TaskCandidate
+from inbox.summaries import card, card_people
 from server import audit, clock
 from server.calendar.due import DueExpressionError, resolve_due
 from server.calendar.store import calendar_for
 from server.errors import Invalid
 from server.org.models import Person
 from server.org.tree import anyone_holds, resolve_candidates
+from server.workflow.definitions import form_schema
 from server.workflow.engine import HumanTask, Snapshot, lane_role_expression
 from server.workflow.jobs import cancel_task_jobs, close_job_row, due_job_row
 from server.workflow.models import InstancePart, ProcessDefinition, ProcessInstance, TimerJob
@@ -99,11 +101,17 @@ def _insert(
         return
     unit = instance.org_unit
     labels = {s["code"]: s["label"] for s in definition.stages}
+    labels_en = {s["code"]: s.get("label_en") for s in definition.stages}
     wanted = {str(_lookup(h.data, h.properties["assignee"]) or "") for h, _ in fresh if h.properties.get("assignee")}
+    schemas = {h.properties.get("form"): form_schema(definition, h.properties.get("form")) for h, _ in fresh}
+    subjects = {u for h, _ in fresh if (u := card_people(schemas[h.properties.get("form")], h.data))}
     people: dict[str, int] = {}
-    if wanted:
-        people = {username: person_id for username, person_id in session.execute(
-            select(Person.username, Person.id).where(Person.username.in_(wanted)))}
+    names: dict[str, str] = {}
+    if wanted or subjects:
+        for known, known_id, name in session.execute(select(Person.username, Person.id, Person.display_name)
+                                                     .where(Person.username.in_(wanted | subjects))):
+            people[known], names[known] = known_id, name
+    starter = instance.started_by.display_name if instance.started_by else None
     rows, offers, assignees = [], [], []
     closes: list[Any] = []
     for human, part in fresh:
@@ -125,6 +133,10 @@ def _insert(
             "state": OPEN, "data": _public_data(human.data), "created_at": now, "claimed_at": None,
             "assignee_id": None, "bound_to_id": None, "due_at": None, "due_estimated": False, "lock_version": 0,
         }
+        row["subject"], row["excerpt"] = card(schemas[props.get("form")], human.data, starter, names)
+        english = {"name": props.get("name_en"), "instructions": props.get("documentation_en"),
+                   "stage_label": labels_en.get(stage) if stage else None}
+        row["labels_en"] = {k: v for k, v in english.items() if v} or None
         due = props.get("due")
         if due:
             result = _moment(session, human, due, now)

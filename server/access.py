@@ -11,12 +11,14 @@ Two rules, both here so that every capability asks the same question the same wa
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from server.errors import Forbidden
 from server.org.models import OrgUnit, Person, Position
-from server.org.tree import active_position_filter
+from server.org.tree import active_position_filter, people_holding
 
 # Roles that oversee a unit's work: they see every task and instance of it. Members,
 # activists and masses representatives see only what is theirs or offered to them.
@@ -74,6 +76,12 @@ def may_view_unit(session: Session, person: Person, unit: OrgUnit) -> bool:
 def check_may_view_unit(session: Session, person: Person, unit: OrgUnit) -> None:
     if not may_view_unit(session, person, unit):
         raise Forbidden(f"you hold no position in {unit.name} or a unit above it")
+
+
+def unit_people(session: Session, viewer: Person, unit: OrgUnit, roles: list[str] | None) -> dict[str, Any]:
+    """The people of a unit by name, for a person picker: whoever may view the unit's boards."""
+    check_may_view_unit(session, viewer, unit)
+    return {"items": [{"username": u, "name": n} for u, n in people_holding(session, unit.id, roles)]}
 
 
 # Who may move a unit's stuck work (reassign, withdraw, cancel, suspend, close a stage early):

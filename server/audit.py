@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Table, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Table, func, insert, select
 from sqlalchemy.event import listens_for as event_listener
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -107,6 +107,13 @@ def has_event(session: Session, instance_id: int, action: str) -> bool:
         select(AuditEvent.id).where(AuditEvent.instance_id == instance_id, AuditEvent.action == action).limit(1)
     )
     return found is not None
+
+
+def last_task_event(session: Session, task_id: int, action: str) -> datetime | None:
+    """When ``action`` was last recorded for the task (e.g. the last reminder), or None."""
+    write_pending(session)
+    return session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.task_id == task_id,
+                                                                AuditEvent.action == action))
 
 
 def history(session: Session, instance_id: int) -> list[dict[str, Any]]:

@@ -174,6 +174,22 @@ def _seconds(session: Session, column: Any) -> Any:
     return func.extract("epoch", column)
 
 
+def _version_with_work(session: Session, versions: Any, unit: OrgUnit) -> ProcessDefinition:
+    """Without a version asked for: the newest one with running instances in the unit's subtree,
+    else the newest with any, else the newest (a version just deployed has nothing to show yet)."""
+    ids = [d.id for d in versions]
+    for running_only in (True, False):
+        stmt = (select(func.max(ProcessInstance.definition_id))
+                .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+                .where(ProcessInstance.definition_id.in_(ids), OrgUnit.path.startswith(unit.path)))
+        if running_only:
+            stmt = stmt.where(ProcessInstance.state == "running")
+        found = session.scalar(stmt)
+        if found is not None:
+            return next(d for d in versions if d.id == found)
+    return versions[-1]
+
+
 def heatmap(
     session: Session,
     person: Person,
@@ -201,7 +217,7 @@ def heatmap(
     if not versions:
         raise NotFound(f"no process definition with key '{process_key}'")
     if version is None:
-        definition = versions[-1]
+        definition = _version_with_work(session, versions, unit)
     else:
         found = next((d for d in versions if d.version == version), None)
         if found is None:

@@ -22,6 +22,7 @@ from server.api import (
     openapi,
     org,
     oversight,
+    pickers,
     schedules,
     screens,
     session,
@@ -32,7 +33,7 @@ from server.api.blueprint import IdConverter, api_bp
 
 AREAS = (session.bp, tasks.bp, instances.bp, definitions.bp, monitoring.bp, notifications.bp, schedules.bp,
          calendar.bp, clock.bp, campaign.bp, screens.bp, talks.bp, oversight.bp, accounts.bp, incidents.bp, org.bp,
-         activities.bp, attachments.bp, openapi.bp)
+         pickers.bp, activities.bp, attachments.bp, openapi.bp)
 for _area in AREAS:
     api_bp.register_blueprint(_area)
 

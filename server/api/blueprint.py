@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -18,6 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from werkzeug.routing import IntegerConverter
 
 from server import idempotency
+from server.api.messages import localized
 from server.database import db
 from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from server.hardening import JSON_LIMIT
@@ -45,7 +47,11 @@ class IdConverter(IntegerConverter):
 
 
 def error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Any:
-    return jsonify({"error": code, "message": message, "details": details or []}), status
+    body: dict[str, Any] = {"error": code, "message": message, "details": details or []}
+    text = localized(message)  # the same in the user's language, for the pages (server/api/messages.py)
+    if text is not None:
+        body["localized"] = text
+    return jsonify(body), status
 
 
 def status_of(exc: DomainError) -> int:
@@ -168,7 +174,11 @@ api_bp.register_error_handler(RequestEntityTooLarge, _http_error)  # before the 
 @api_bp.app_errorhandler(404)
 @api_bp.app_errorhandler(405)
 def _unrouted(exc: HTTPException) -> Any:
-    """A path under /api that matches no route, or a wrong method: JSON too; elsewhere Flask's page."""
+    """A path under /api that matches no route, or a wrong method: JSON too; elsewhere a page in
+    the user's language (not werkzeug's English one)."""
     if request.path == "/api" or request.path.startswith("/api/"):
         return _http_error(exc)
+    if exc.code == 404:
+        text = _("There is no page at this address. It may have moved, or the link is wrong.")
+        return render_template("error.html", title=_("Page not found"), message=text), 404
     return exc

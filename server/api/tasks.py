@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from inbox import actions, completion, queries
+from inbox import actions, completion, queries, urging
 from server.api.blueprint import status_of
 from server.api.contract import declare
 from server.api.schemas.tasks import (
@@ -19,6 +19,7 @@ from server.api.schemas.tasks import (
     Completion,
     Counts,
     Delegation,
+    Reminded,
     Task,
     TaskDetail,
     TaskList,
@@ -61,6 +62,13 @@ def get_task(task_id: int) -> Any:
 def claim(task_id: int) -> Any:
     """Claim a task offered to my role"""
     return jsonify(write(lambda s: actions.claim(s, me(s), task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/remind")
+@declare(ok=Reminded, errors=(403, 404, 409), write=True, tags=TAGS)
+def remind(task_id: int) -> Any:
+    """催办: remind the holder of a task (its starter or an overseer; once per 4 hours; audited)"""
+    return jsonify(write(lambda s: urging.urge(s, me(s), task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")

@@ -248,6 +248,18 @@ class WorkdayCalendar:
         estimated = any(not self.covers(y) for y in range(first.year, day.year + 1))
         return WorkingDayResult(day, estimated)
 
+    def working_days_between(self, today: date, due: date, *, cap: int = 400) -> int:
+        """Signed working days from ``today`` to ``due``: the working days after today up to and
+        including ``due`` ("剩 2 个工作日"), or, past it, minus those after ``due`` up to and
+        including today ("逾期 1 个工作日"); 0 for due today. At most ``cap`` days are walked."""
+        sign, start, end = (1, today, due) if due >= today else (-1, due, today)
+        count, day = 0, start
+        for _ in range(min((end - start).days, cap)):
+            day += _ONE_DAY
+            if self.is_working_day(day):
+                count += 1
+        return sign * count
+
     # -- a whole year ------------------------------------------------------------------
 
     def year(self, year: int) -> list[DayInfo]:

@@ -151,6 +151,15 @@ def is_branch_member(session: Session, person_id: int, unit: OrgUnit, roles: tup
     return found is not None
 
 
+def people_holding(session: Session, unit_id: int, roles: list[str] | None = None) -> list[tuple[str, str]]:
+    """(username, display name) of the active people holding a position (one of ``roles``) in the unit."""
+    stmt = (select(Person.username, Person.display_name).join(Position, Position.person_id == Person.id)
+            .where(Position.org_unit_id == unit_id, active_position_filter(), Person.active.is_(True)))
+    if roles:
+        stmt = stmt.where(Position.role.in_(roles))
+    return [(u, n) for u, n in session.execute(stmt.distinct().order_by(Person.display_name, Person.username))]
+
+
 def holds_any(session: Session, person_id: int, pairs: list[tuple[int, str]]) -> bool:
     if not pairs:
         return False

@@ -1,4 +1,7 @@
-"""Checking what a person submits against a form's JSON Schema (task forms and start forms)."""
+"""Checking what a person submits against a form's JSON Schema (task forms and start forms).
+
+Beyond JSON Schema: ``"x-min-date": "today"`` refuses a date before today in Beijing.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ from copy import deepcopy
 from datetime import date, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from server import clock
+from server.calendar.due import SHANGHAI
 from server.calendar.workdays import supported
 from server.errors import Invalid
 
@@ -33,15 +38,31 @@ def _date_time(value: Any) -> bool:
     return supported(datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00")).date())
 
 
-_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+def _min_date(validator: Any, bound: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    """``"x-min-date": "today"``: a date (or date-time) not before today in Beijing, e.g. a pledge's
+    deadline; the form also sets it as the picker's ``min``."""
+    if bound != "today" or not isinstance(instance, str) or len(instance) < 10:
+        return
+    try:
+        day = date.fromisoformat(instance[:10])
+    except ValueError:
+        return  # the format check names it
+    today = clock.now().astimezone(SHANGHAI).date()
+    if day < today:
+        yield ValidationError(f"{instance[:10]} is before today ({today.isoformat()})")
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+FormValidator = validators.extend(Draft202012Validator, {"x-min-date": _min_date})
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
     """A compiled validator per schema object (``form_schema`` hands out the same object each time)."""
     known = _VALIDATORS.get(id(schema))
     if known is not None and known[0] is schema:
         return known[1]
-    validator = Draft202012Validator(schema, format_checker=FORMATS)
+    validator = FormValidator(schema, format_checker=FORMATS)
     if len(_VALIDATORS) > 1024:
         _VALIDATORS.clear()
     _VALIDATORS[id(schema)] = (schema, validator)

@@ -59,6 +59,11 @@
     const button = document.querySelector(`[data-day="${day}"]`);
     if (button) { button.classList.add("selected"); button.setAttribute("aria-pressed", "true"); }
     const x = info(day);
+    // The panel opens where the user clicked: under the day's month on a phone (one column),
+    // beside the months and following the scroll on a wide screen (position: sticky).
+    const layout = document.querySelector(".cal-layout");
+    if (button && window.matchMedia("(max-width: 720px)").matches) button.closest(".month").after(edit);
+    else if (edit.parentElement !== layout) layout.append(edit);
     edit.hidden = false;
     document.getElementById("cal-day").textContent = day;
     document.getElementById("cal-now").textContent = `${t("kind_" + x.kind)}${x.name ? " · " + x.name : ""}${x.overridden ? " · " + t("overridden") : ""}`;

@@ -7,7 +7,7 @@
     unit: "组织", branches: "支部数", members: "党员数", pledged: "已承诺", approved: "已通过", fulfilled: "已践诺",
     rated: "践诺已评", appraised: "已测评", overdue_pledges: "逾期未承诺", overdue_tasks: "逾期任务",
     "no campaign": "该组织尚无活动", "drill": "查看 {name}", "branch members": "党员情况",
-    "pledge": "承诺", "no pledge": "尚未承诺", "open tasks of": "待办", "member detail": "{name} 的情况",
+    "pledge": "承诺", "no pledge": "尚未承诺", "pledge returned": "已退回修改", "return reason": "退回理由", "open tasks of": "待办", "member detail": "{name} 的情况",
     "launch": "部署", "launching": "已创建 {created} / {total} 个支部流程（{percent}%）", "launched": "部署完成",
     "launch failed": "部署失败", "instance": "流程实例", "close": "关闭", "timetable": "各阶段截止日期",
     "board pledges": "公示栏", "board appraisal": "测评结果", "chart counts": "各单位承诺与测评进度", "chart stages": "支部所处阶段",
@@ -17,7 +17,8 @@
     unit: "Unit", branches: "Branches", members: "Members", pledged: "Pledged", approved: "Approved", fulfilled: "Fulfilled",
     rated: "Fulfilment rated", appraised: "Appraised", overdue_pledges: "Overdue pledges", overdue_tasks: "Overdue tasks",
     "no campaign": "No campaign reaches this unit yet", drill: "Open {name}", "branch members": "Members",
-    pledge: "Pledge", "no pledge": "No pledge yet", "open tasks of": "Open tasks", "member detail": "{name}",
+    pledge: "Pledge", "no pledge": "No pledge yet", "pledge returned": "Returned for revision",
+    "return reason": "Reason", "open tasks of": "Open tasks", "member detail": "{name}",
     launch: "Launch", launching: "{created} of {total} branch runs created ({percent}%)", launched: "Launched",
     "launch failed": "Launch failed", instance: "Process instance", close: "Close", timetable: "Stage deadlines",
     "board pledges": "Public board", "board appraisal": "Appraisal", "chart counts": "Pledges and appraisal by unit",
@@ -121,13 +122,18 @@
       el("p", {}, el("a", { href: `/instances/${row.run.instance_id}` }, t("instance")), " · ",
         el("a", { href: `/board/${encodeURIComponent(row.unit.code)}` }, t("board pledges"))),
       el("ul", { class: "members" }, list.map(([username, p]) => el("li", { class: p.tasks.some((x) => x.overdue) ? "overdue" : "" },
-        el("button", { type: "button", class: "link-button", "data-member": username, onclick: () => {
+        el("button", { type: "button", class: "link-button", "data-member": username, onclick: async () => {
+          // A pledge returned for revision is said so, with the reason (the task's x-flag), not "no pledge".
+          const details = await Promise.all(p.tasks.map((x) => api("GET", `/api/tasks/${x.id}`).catch(() => null)));
+          const flags = details.filter(Boolean).map((x) => window.VGForms.flagOf(x)).filter(Boolean);
           detail.replaceChildren(...[el("h3", {}, t("member detail", { name: p.name })),
-            el("p", {}, `${t("pledge")}${t("colon")}`, p.pledge ? p.pledge.content : t("no pledge")),
+            el("p", {}, `${t("pledge")}${t("colon")}`, p.pledge ? p.pledge.content
+              : flags.length ? el("strong", { class: "returned" }, t("pledge returned")) : t("no pledge")),
+            ...flags.filter((f) => f.detail).map((f) => el("p", { class: "reason" }, `${t("return reason")}${t("colon")}${f.detail}`)),
             p.pledge && p.pledge.fulfilment && p.pledge.fulfilment.report ? el("p", {}, p.pledge.fulfilment.report) : null,
             appraisal.has(username) ? el("p", {}, `${t("board appraisal")}${t("colon")}${appraisal.get(username).overall_label}`) : null,
             p.tasks.length ? el("p", {}, `${t("open tasks of")}${t("colon")}`,
-              p.tasks.map((x) => `${x.name}${x.due_at ? ` (${x.overdue ? t("overdue") : t("due")} ${when(x.due_at)})` : ""}`).join("；")) : null,
+              p.tasks.map((x) => `${x.name}${x.due_at ? `（${window.VG.dueText(x)}）` : ""}`).join("；")) : null,
           ].filter(Boolean));
         } }, p.name), p.pledge ? " ✓" : "", p.tasks.some((x) => x.overdue) ? el("span", { class: "badge late" }, t("overdue")) : null))),
       detail);

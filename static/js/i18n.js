@@ -12,7 +12,12 @@
     "bad type": "请填写正确类型的值", "not allowed": "表单中没有这一项", "session expired": "登录已过期，请重新登录",
     "done already": "此任务已办结", "too short (no limit)": "内容太短", "too long (no limit)": "内容太长",
     "too small (no limit)": "数值太小", "too large (no limit)": "数值太大", "not above (no limit)": "数值太小",
-    "not below (no limit)": "数值太大",
+    "not below (no limit)": "数值太大", "list sep": "、",
+    "days left": "剩 {n} 个工作日", "days left 1": "剩 1 个工作日", "days late": "逾期 {n} 个工作日",
+    "days late 1": "逾期 1 个工作日", "due today": "今天到期",
+    "role member": "党员", "role activist": "入党积极分子", "role secretary": "书记", "role deputy_secretary": "副书记",
+    "role committee_member": "支委委员", "role group_leader": "党小组长", "role contact": "联络员",
+    "role org_admin": "组织管理员", "role masses_rep": "群众代表", "role designer": "流程设计员",
   };
   const en = {
     due: "Due", overdue: "Overdue", claim: "Claim", unclaim: "Give back", complete: "Submit",
@@ -28,6 +33,13 @@
     "session expired": "Your session has expired; please log in again", "done already": "This task is done",
     "too short (no limit)": "too short", "too long (no limit)": "too long", "too small (no limit)": "too small",
     "too large (no limit)": "too large", "not above (no limit)": "too small", "not below (no limit)": "too large",
+    "list sep": ", ",
+    "days left": "{n} working days left", "days left 1": "1 working day left", "days late": "{n} working days overdue",
+    "days late 1": "1 working day overdue", "due today": "due today",
+    "role member": "Member", "role activist": "Activist", "role secretary": "Secretary",
+    "role deputy_secretary": "Deputy secretary", "role committee_member": "Committee member",
+    "role group_leader": "Group leader", "role contact": "Contact", "role org_admin": "Organisation admin",
+    "role masses_rep": "Masses representative", "role designer": "Process designer",
   };
   const locale = document.body.dataset.locale || "zh_Hans_CN";
   const dict = locale === "en" ? en : zh;
@@ -57,7 +69,9 @@
         window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
       }
       if (!res.ok) {
-        const err = new Error((data && data.message) || res.statusText); err.status = res.status; err.body = data;
+        // ``localized``: the server's message in the user's language (server/api/messages.py).
+        const err = new Error((data && (data.localized || data.message)) || res.statusText);
+        err.status = res.status; err.body = data;
         throw err;
       }
       return data;
@@ -68,6 +82,35 @@
       if (!iso) return "";
       return new Date(iso).toLocaleString(locale === "en" ? "en-GB" : "zh-CN",
         { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+    },
+    /** A task's ``key`` (name, instructions, stage_label) in the page's language (``labels_en``). */
+    en(task, key) {
+      return (window.VG.locale === "en" && task && task.labels_en && task.labels_en[key]) || (task ? task[key] : "");
+    },
+    /** A bilingual name ("双向约谈 Requested talk") in the page's language: "双向约谈" or "Requested talk". */
+    bilingual(name) {
+      const found = /^(.*[^\x00-\x7F])\s+([A-Za-z][\x20-\x7E]*)$/.exec(name || "");
+      if (!found) return name || "";
+      return window.VG.locale === "en" ? found[2] : found[1];
+    },
+    /** A lane's role expression in words: "secretary|committee_member@parent" → "书记、支委委员". */
+    roleName(expr) {
+      if (!expr) return "";
+      const VG = window.VG;
+      return expr.split("|").map((term) => {
+        const role = term.trim().split("@")[0];
+        return VG.t("role " + role) === "role " + role ? role : VG.t("role " + role);
+      }).join(VG.t("list sep"));
+    },
+    /** "截止 2026/10/16 23:59 · 剩 2 个工作日": the date and, for an open task, the working days. */
+    dueText(task) {
+      const VG = window.VG;
+      const head = `${task.overdue ? VG.t("overdue") : VG.t("due")} ${VG.when(task.due_at)}`;
+      const n = task.due_working_days;
+      if (n === null || n === undefined) return head;
+      const words = n === 0 ? VG.t("due today") : n > 0 ? VG.t(n === 1 ? "days left 1" : "days left", { n })
+        : VG.t(n === -1 ? "days late 1" : "days late", { n: -n });
+      return `${head} · ${words}`;
     },
     el(tag, attrs, ...children) {
       const node = document.createElement(tag);

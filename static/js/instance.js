@@ -9,14 +9,16 @@
     "at element": "环节", times: "次", "retry scheduled": "已重新安排，计时器稍后再次触发",
     "retry resolved": "已重新执行，故障已解决",
     "retry by completing": "该故障发生在办理任务时：任务已回到办理人的待办中，办理人修正后重新提交即重新执行。",
-    "act incident.opened": "发生流程故障", "act incident.retried": "重试流程故障" },
+    "act incident.opened": "发生流程故障", "act incident.retried": "重试流程故障",
+    "started here": "已发起。下一步由下列人员办理，您可在此查看进展。" },
   { "open tasks": "Open tasks", "no comments": "No comments yet", "started by": "Started by", running: "Running",
     completed: "Completed", "stage of": "Current stage", "write something": "Write something first",
     incidents: "Incidents", "incident open": "Open", "incident resolved": "Resolved", retry: "Retry",
     "at element": "Element", times: "×", "retry scheduled": "Scheduled: the timer fires again shortly",
     "retry resolved": "Run again: the incident is resolved",
     "retry by completing": "It failed on completing a task: the task is back in its holder's inbox; completing it again runs the step again.",
-    "act incident.opened": "incident", "act incident.retried": "retried an incident" });
+    "act incident.opened": "incident", "act incident.retried": "retried an incident",
+    "started here": "Started. The next step is with the people below; follow its progress here." });
   const root = document.getElementById("instance");
   const id = root.dataset.instanceId;
 
@@ -26,7 +28,7 @@
     const at = list.findIndex((s) => s.code === instance.stage);
     return el("ol", { class: "stages", "aria-label": t("stage of") }, list.map((s, i) => el("li", {
       class: i < at || instance.state === "completed" ? "done" : i === at ? "current" : "",
-      "aria-current": i === at ? "step" : null }, s.label || s.code)));
+      "aria-current": i === at ? "step" : null }, (window.VG.locale === "en" && s.label_en) || s.label || s.code)));
   }
   // A step that failed in a script: where, what, how often; an overseer retries it after a fix.
   function incidents(list) {
@@ -50,15 +52,17 @@
   async function render() {
     const inst = await api("GET", `/api/process-instances/${id}`);
     root.replaceChildren(...[
-      el("h1", {}, inst.title || inst.process_key),
-      el("p", { class: "meta" }, [inst.org_unit.name, inst.stage_label, t(inst.state),
-        `${t("started by")}${t("colon")}${inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),
+      new URLSearchParams(window.location.search).has("started")
+        ? el("p", { class: "banner ok", role: "status" }, t("started here")) : null,
+      el("h1", {}, window.VG.bilingual(inst.title) || inst.process_key),
+      el("p", { class: "meta" }, [inst.org_unit.name, (window.VG.locale === "en" && inst.stage_label_en) || inst.stage_label, t(inst.state),
+        `${t("started by")}${t("colon")}${inst.started_by_name || inst.started_by || "—"} ${when(inst.started_at)}`].filter(Boolean).join(" · ")),
       stages(inst),
       el("h2", {}, t("open tasks")),
       inst.open_tasks.length ? el("ul", { class: "task-list" }, inst.open_tasks.map((task) => el("li", { class: "task-row" + (task.overdue ? " overdue" : "") },
-        el("a", { href: `/tasks/${task.id}`, class: "task-name" }, task.name),
-        el("span", { class: "meta" }, task.assignee_name || task.role || ""),
-        task.due_at ? el("span", { class: "due" }, `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)}`) : null)))
+        el("a", { href: `/tasks/${task.id}`, class: "task-name" }, window.VG.en(task, "name")),
+        el("span", { class: "meta" }, task.assignee_name || window.VG.roleName(task.role)),
+        task.due_at ? el("span", { class: "due" }, window.VG.dueText(task)) : null)))
         : el("p", { class: "empty" }, "—"),
       ...incidents(inst.incidents),
       el("h2", {}, t("history")), history(inst.history),

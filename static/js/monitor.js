@@ -99,7 +99,7 @@
   async function start() {
     const [definitions, units] = await Promise.all([api("GET", "/api/process-definitions"), api("GET", "/api/monitoring/units")]);
     processSelect.replaceChildren(...definitions.items.map((d) => el("option", { value: d.key, selected: d.key === params.get("process") },
-      `${d.name} (${d.key})`)));
+      `${window.VG.bilingual(d.name)} (${d.key})`)));
     unitSelect.replaceChildren(...units.items.map((u) => el("option", { value: u.id,
       selected: String(u.id) === params.get("org_unit") || u.code === params.get("org_unit") },
       `${"\u3000".repeat(u.depth - units.items[0].depth)}${u.name}`)));

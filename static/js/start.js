@@ -10,7 +10,7 @@
   const unitSel = document.getElementById("start-unit");
   const box = document.getElementById("start-fields");
   const banner = document.getElementById("start-banner");
-  let defs = []; let positions = []; let schema = null;
+  let defs = []; let positions = []; let schema = null; let myName = null;
   // Processes that only the system or a parent process starts.
   const INTERNAL = new Set(["vanguard_campaign_branch"]);
 
@@ -29,19 +29,34 @@
     if (def && def.start_form) {
       const full = await api("GET", `/api/process-definitions/${encodeURIComponent(def.key)}`);
       schema = (full.forms || {})[def.start_form] || null;
-      box.replaceChildren(...F.fields(schema, {}));
+      box.replaceChildren(...F.fields(schema, {}, { unit: unitSel.value }));
     }
   }
   async function init() {
     const [list, meInfo] = await Promise.all([api("GET", "/api/process-definitions"), api("GET", "/api/me")]);
-    positions = meInfo.positions;
+    positions = meInfo.positions; myName = meInfo.username;
     defs = list.items.filter((d) => !INTERNAL.has(d.key) && units(d).length > 0);
     if (!defs.length) { root.replaceChildren(el("h1", {}, t("nothing to start"))); return; }
-    processSel.replaceChildren(...defs.map((d) => el("option", { value: d.key }, d.name || d.key)));
+    processSel.replaceChildren(...defs.map((d) => el("option", { value: d.key }, window.VG.bilingual(d.name) || d.key)));
     if (defs.some((d) => d.key === root.dataset.process)) processSel.value = root.dataset.process;
     await pick();
   }
+  async function firstStepOfMine(tasks) {
+    const own = tasks.find((task) => task.assignee === myName);
+    if (own) return own;
+    for (const task of tasks.filter((x) => !x.assignee)) {
+      try {
+        const detail = await api("GET", `/api/tasks/${task.id}`);
+        if (detail.actions.includes("claim") || detail.actions.includes("complete")) return task;
+      } catch (err) { /* not mine to see */ }
+    }
+    return null;
+  }
   processSel.addEventListener("change", () => pick());
+  // Person pickers list the people of the unit chosen: another unit, other people.
+  unitSel.addEventListener("change", () => {
+    if (schema) box.replaceChildren(...F.fields(schema, F.collect(box), { unit: unitSel.value }));
+  });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     F.clearErrors(form);
@@ -49,14 +64,21 @@
     button.disabled = true;
     try {
       const inst = await api("POST", "/api/process-instances", {
-        process_key: processSel.value, org_unit: Number(unitSel.value), data: F.collect(form) });
+        process_key: processSel.value, org_unit: Number(unitSel.value), data: F.collect(box) });
       banner.hidden = false; banner.className = "banner ok"; banner.textContent = t("started");
-      window.location.href = inst.open_tasks && inst.open_tasks.length ? `/tasks/${inst.open_tasks[0].id}` : `/instances/${inst.id}`;
+      // A first step I may do (mine, or offered to a role I hold) opens at once; a step waiting
+      // for someone else: the instance, where it shows.
+      const mine = await firstStepOfMine(inst.open_tasks || []);
+      window.location.href = mine ? `/tasks/${mine.id}?started=1` : `/instances/${inst.id}?started=1`;
       return;
     } catch (err) {
       banner.hidden = false; banner.className = "banner error";
       banner.textContent = err.status === 422 ? t("fix the fields") : `${t("error")}: ${err.message}`;
-      if (!F.showErrors(form, schema, err)) banner.scrollIntoView({ block: "center" });
+      if (!F.showErrors(form, schema, err)) {
+        // Nothing to mark beside a field: say what the server said.
+        if (err.status === 422) banner.textContent = `${t("fix the fields")}: ${err.message}`;
+        banner.scrollIntoView({ block: "center" });
+      }
     }
     button.disabled = false;
   });

@@ -2,7 +2,8 @@
 (function () {
   const { t, el, api, when, label } = window.VG;
   const forms = window.VGForms;  // static/js/forms.js: fields, values and inline errors
-  window.VG.add({ "instance page": "查看流程实例与评论" }, { "instance page": "The process instance and its comments" });
+  window.VG.add({ "instance page": "查看流程实例与评论", "list sep": "、" },
+    { "instance page": "The process instance and its comments", "list sep": ", " });
   const root = document.getElementById("task");
   const id = root.dataset.taskId;
   // Variables every instance carries; not worth showing to the person doing the task.
@@ -22,22 +23,61 @@
     return labels;
   }
 
-  function show(value, prop) {
+  function show(value, prop, people) {
     if (value === true || value === false) return value ? t("yes") : t("no");
+    if (prop && prop.format === "date-time" && typeof value === "string") return when(value);
+    if (prop && prop["x-widget"] === "person") {
+      const names = (Array.isArray(value) ? value : [value]).map((u) => people[u] || u);
+      return names.join(t("list sep"));
+    }
     if (prop && prop.enum) {
       const names = (window.VG.locale === "en" && prop["x-enum-labels-en"]) || prop["x-enum-labels"];
       const i = prop.enum.indexOf(value);
       if (names && i >= 0) return names[i];
     }
+    if (Array.isArray(value) && value.every((v) => typeof v !== "object")) return value.join(t("list sep"));
+    if (Array.isArray(value) && prop && prop.items && prop.items.properties) {
+      const cols = Object.entries(prop.items.properties);
+      return el("ul", { class: "summary-rows" }, value.map((row) => el("li", {},
+        cols.filter(([k]) => row[k] !== null && row[k] !== undefined && row[k] !== "")
+          .map(([k, p]) => `${label(p, "title") || k}${t("colon")}${show(row[k], p, people)}`).join("；"))));
+    }
+    if (value && typeof value === "object" && !Array.isArray(value) && prop && prop.properties) {
+      return Object.entries(prop.properties).filter(([k]) => value[k] !== null && value[k] !== undefined)
+        .map(([k, p]) => `${label(p, "title") || k}${t("colon")}${show(value[k], p, people)}`).join("；");
+    }
     return typeof value === "object" ? JSON.stringify(value) : String(value);
   }
 
+  // What the process author declared worth showing (x-summary in the task's form), with labels;
+  // without a declaration, the answers to the process's other forms (never engine variables).
+  function summaryEntries(task, formProps, labels) {
+    const declared = (task.form_schema || {})["x-summary"];
+    if (declared) {
+      return declared.map((entry) => {
+        const name = typeof entry === "string" ? entry : entry.field;
+        return [name, { ...(labels[name] || {}), ...(typeof entry === "string" ? {} : entry) }];
+      });
+    }
+    return Object.keys(task.data || {})
+      .filter((k) => !SYSTEM_KEYS.has(k) && !(k in formProps) && k in labels).map((k) => [k, labels[k]]);
+  }
   function context(task, formProps, labels) {
-    const rows = Object.entries(task.data || {})
-      .filter(([k, v]) => !SYSTEM_KEYS.has(k) && !(k in formProps) && v !== null && v !== "")
-      .map(([k, v]) => [el("dt", {}, label(labels[k] || {}, "title") || k), el("dd", {}, show(v, labels[k]))]);
+    const data = { ...(task.data || {}), started_by: task.started_by_name };
+    const rows = summaryEntries(task, formProps, labels)
+      .filter(([k]) => data[k] !== null && data[k] !== undefined && data[k] !== "" &&
+        !(Array.isArray(data[k]) && !data[k].length))
+      .map(([k, prop]) => [el("dt", {}, label(prop, "title") || k),
+        el("dd", {}, k === "started_by" ? data[k] : show(data[k], prop, task.people || {}))]);
     if (!rows.length) return null;
     return el("section", { class: "context" }, el("h2", {}, t("submitted so far")), el("dl", {}, rows.flat()));
+  }
+  // A condition the author flags on top (x-flag: e.g. a pledge returned for revision, with the reason).
+  function flag(task) {
+    const found = forms.flagOf(task);
+    if (!found) return null;
+    return el("div", { class: "banner warning flag", role: "note" }, el("strong", {}, found.title),
+      found.detail ? el("p", {}, found.detail) : null);
   }
 
   async function act(action) {
@@ -53,7 +93,8 @@
     const props = schema ? schema.properties || {} : {};
     const banner = el("p", { class: "banner", role: "status" });
     const form = el("form", { class: "task-form", novalidate: true },
-      forms.fields(schema, task.data), schema ? null : el("p", {}, t("no form")));
+      forms.fields(schema, task.data, { unit: task.org_unit.id, people: task.people, me: task.assignee }),
+      schema ? null : el("p", {}, t("no form")));
     const canComplete = task.actions.includes("complete");
     const buttons = el("div", { class: "actions" },
       canComplete ? el("button", { type: "submit", class: "primary" }, t("complete")) : null,
@@ -75,7 +116,7 @@
         await api("POST", `/api/tasks/${id}/complete`, { data: forms.collect(form) });
         banner.textContent = t("saved");
         banner.className = "banner ok";
-        window.location.href = "/";
+        window.location.href = `/?submitted=${encodeURIComponent(window.VG.en(task, "name"))}`;  // the inbox confirms it
         return;
       } catch (err) {
         banner.textContent = err.status === 422 ? t("fix the fields") : `${t("error")}: ${err.message}`;
@@ -87,13 +128,15 @@
     // replaceChildren would print "null" for the parts a task does not have.
     root.replaceChildren(...[
       el("a", { href: "/", class: "back" }, "← " + t("back")),
-      el("h1", {}, task.name),
-      el("p", { class: "meta" }, [task.instance_title, task.org_unit.name, task.stage_label].filter(Boolean).join(" · ")),
+      el("h1", {}, window.VG.en(task, "name")),
+      el("p", { class: "meta" }, [window.VG.bilingual(task.instance_title), task.org_unit.name, window.VG.en(task, "stage_label")].filter(Boolean).join(" · ")),
       task.due_at ? el("p", { class: task.overdue ? "due overdue" : "due" },
-        `${task.overdue ? t("overdue") : t("due")} ${when(task.due_at)} ${task.due_estimated ? t("estimated") : ""}`) : null,
+        `${window.VG.dueText(task)} ${task.due_estimated ? t("estimated") : ""}`) : null,
       task.assignee_name ? el("p", { class: "meta" }, `${t("claimed by")}${t("colon")}${task.assignee_name}`) : null,
       task.state !== "open" ? el("p", { class: "banner" }, t("done already")) : null,
-      task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")), el("p", {}, task.instructions)) : null,
+      flag(task),
+      task.instructions ? el("section", { class: "instructions" }, el("h2", {}, t("instructions")),
+        el("p", {}, window.VG.en(task, "instructions"))) : null,
       context(task, props, labels),
       window.VGMemberYears ? await window.VGMemberYears.panel(task) : null,
       banner, form,

@@ -72,8 +72,10 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/tasks/<int:task_id>/unclaim"): _p("/api/tasks/{task}/unclaim", {}),
     ("POST", "/api/tasks/<int:task_id>/delegate"): _p("/api/tasks/{task}/delegate", {"to": "nobody"}),
     ("POST", "/api/tasks/<int:task_id>/complete"): _p("/api/tasks/{task}/complete", EMPTY_FORM),
+    ("POST", "/api/tasks/<int:task_id>/remind"): _p("/api/tasks/{task}/remind", {}),
     ("POST", "/api/tasks/bulk-complete"): lambda r: ("/api/tasks/bulk-complete",
                                                      {"items": [{"task_id": r["task"], "data": {}}]}),
+    ("GET", "/api/org-units/<unit_ref>/people"): _p("/api/org-units/{unit}/people?role=member"),
     ("GET", "/api/process-instances"): _p("/api/process-instances"),
     ("POST", "/api/process-instances"): _p("/api/process-instances", {
         "process_key": "activity_report", "org_unit": "{unit}", "data": {"no such key!": 1}}),

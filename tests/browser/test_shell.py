@@ -17,7 +17,7 @@ def _start_report(api_as) -> int:
 def test_member_reports_and_secretary_approves(page_as, api_as, shot):
     page = page_as("m1")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
-    assert page.get_by_role("tab", name="我的待办").is_visible()
+    assert page.get_by_role("tab", name="待处理").is_visible()
     page.wait_for_selector("#count-mine:not(:has-text('…'))")
     shot(page, "shell-inbox-empty-m1")
 
@@ -63,7 +63,7 @@ def test_member_reports_and_secretary_approves(page_as, api_as, shot):
     review = sec.locator(".task-row", has_text="审核活动报告")
     review.wait_for()
     review.get_by_role("button", name="认领").click()
-    sec.get_by_role("tab", name="我的待办").click()
+    sec.get_by_role("tab", name="待处理").click()
     mine = sec.locator(".task-row", has_text="审核活动报告")
     mine.wait_for()
     mine.locator("a.task-name").click()

@@ -88,7 +88,7 @@ def test_inbox_filters_claim_and_give_back(page_as, api_as, shot):
     # Claim one, find it under mine, give it back.
     rows.first.get_by_role("button", name="认领").click()
     page.wait_for_function("document.getElementById('count-mine').textContent === '1'")
-    page.get_by_role("tab", name="我的待办").click()
+    page.get_by_role("tab", name="待处理").click()
     page.wait_for_function("location.search.includes('scope=mine')")
     mine = page.locator(".task-row", has_text="审核活动报告")
     mine.wait_for()

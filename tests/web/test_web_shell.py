@@ -34,7 +34,7 @@ def test_login_form_needs_csrf_and_logs_in(client):
     res = client.post("/login", data={"username": "m1", "password": "demo", "csrf_token": token})
     assert res.status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert "我的待办" in page and "王伟" in page
+    assert "待处理" in page and "王伟" in page
 
 
 def test_login_redirect_stays_on_site(client):

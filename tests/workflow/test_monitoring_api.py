@@ -195,3 +195,18 @@ def test_diff_sees_added_removed_and_engine_settings(as_user):
     assert changes == {"Flow_approved": ["name"], "Flow_returned": ["condition"]}
     diff = designer.get("/api/process-definitions/activity_report/diff?from=2&to=3").get_json()
     assert [r["id"] for r in diff["removed"]] == ["members"] and diff["added"] == []
+
+
+def test_heatmap_opens_on_the_newest_version_with_instances(as_user):
+    m1, admin, designer = as_user("m1"), as_user("admin"), as_user("designer")
+    start(m1)
+    from tests.workflow.test_definitions_api import REPORT as XML
+    from tests.workflow.test_definitions_api import deploy
+
+    # Version 2 is deployed but nothing runs on it yet: the map opens on version 1, where the work is.
+    assert deploy(designer, XML.replace('name="填写活动报告"', 'name="填写本月活动报告"'), "a.bpmn").status_code == 201
+    opened = admin.get("/api/monitoring/processes/activity_report/heatmap").get_json()
+    assert opened["version"] == 1 and opened["versions"] == [1, 2]
+    assert opened["elements"]["WriteReport"]["open"] == 1
+    start(m1)
+    assert admin.get("/api/monitoring/processes/activity_report/heatmap").get_json()["version"] == 2

@@ -14,15 +14,18 @@ TASK_STATES = ("open", "completed", "cancelled", "any")
 
 class TaskQuery(Query):
     scope: str = Field("mine", json_schema_extra={
-        "enum": ["mine", "claimable", "all"],
-        "description": "mine: assigned to me; claimable: offered to a role I hold; all: everything I may see"})
+        "enum": ["mine", "claimable", "all", "done", "started", "cc"],
+        "description": "mine: assigned to me; claimable: offered to a role I hold; all: everything I may see; "
+                       "done: completed by me (with state=completed); started: in instances I started; "
+                       "cc (抄送我): in units I oversee, neither mine nor offered to me"})
     process: str | None = Field(None, description="process key")
     stage: str | None = Field(None, description="stage code")
     org_unit: QueryId = Field(None, description="org unit id")
     overdue: QueryBool = Field(None, description="only overdue (true) or not overdue (false)")
     state: Annotated[Literal["open", "completed", "cancelled", "any"],
                      one_of(TASK_STATES, "state must be open, completed, cancelled or any", "unknown state")] = "open"
-    q: str | None = Field(None, description="text in the task's or the instance's title")
+    q: str | None = Field(None, description="text in the task's name or instructions, the name of the person it is "
+                                             "about (subject) or the beginning of what it asks (excerpt)")
     sort: str = Field("due", json_schema_extra={"enum": ["due", "-priority", "created", "-created"]})
     limit: Limit = 50
     offset: Offset = 0
@@ -37,10 +40,16 @@ class Task(Out):
     process_key: str
     instance_id: int
     stage: str | None
+    subject: str | None = Field(None, description="who the task is about, by name (the member whose pledge it is)")
+    labels_en: dict[str, str] | None = Field(None, description="name, instructions and stage_label in English, "
+                                                              "when the process gives them")
+    excerpt: str | None = Field(None, description="the beginning of what it asks (the pledge's words)")
     org_unit: OrgUnit
     role: str | None
     assignee: str | None
     due_at: str | None
+    due_working_days: int | None = Field(None, description="working days left until due_at (negative: overdue "
+                                                           "by that many; 0: due today), by the holiday calendar")
     overdue: bool
     priority: int
     state: Literal["open", "completed", "cancelled"]
@@ -51,6 +60,9 @@ class TaskDetail(Task):
     data: dict[str, Any]
     instructions: str | None = None
     actions: list[str]
+    started_by_name: str | None = Field(None, description="who started the instance, by name")
+    people: dict[str, str] = Field(default_factory=dict,
+                                   description="username → display name of the people the task's summary shows")
 
 
 class TaskList(Out):
@@ -65,6 +77,12 @@ class Counts(Out):
     mine: int
     claimable: int
     overdue: int
+
+
+class Reminded(Out):
+    task_id: int
+    reminded: list[str] = Field(description="who was reminded, by name")
+    next_at: str = Field(description="the next reminder may be sent after this time")
 
 
 class Delegation(Body):

@@ -127,7 +127,7 @@ def _stage_order(spec: Any, subprocess_specs: dict[str, Any] | None = None) -> l
             code = props.get("stage")
             if code and code not in codes:
                 codes.add(code)
-                stages.append({"code": code, "label": props.get("stage_label") or code})
+                stages.append(_stage(code, props))
             child_name = getattr(ts, "task_spec", None)
             if isinstance(child_name, str) and child_name in ts._wf_spec.task_specs:
                 walk(ts._wf_spec.task_specs[child_name])
@@ -142,8 +142,16 @@ def _stage_order(spec: Any, subprocess_specs: dict[str, Any] | None = None) -> l
         code = props.get("stage")
         if code and code not in codes:
             codes.add(code)
-            stages.append({"code": code, "label": props.get("stage_label") or code})
+            stages.append(_stage(code, props))
     return stages
+
+
+def _stage(code: str, props: dict[str, str]) -> dict[str, str]:
+    """A stage's code and label, and its English label when the process gives one (``stage_label_en``)."""
+    stage = {"code": code, "label": props.get("stage_label") or code}
+    if props.get("stage_label_en"):
+        stage["label_en"] = props["stage_label_en"]
+    return stage
 
 
 def _properties(task_spec: Any) -> dict[str, str]:
