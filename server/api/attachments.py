@@ -50,7 +50,7 @@ def _file(content: bytes, content_type: str, name: str, inline: bool) -> Respons
     })
 
 
-@bp.get("/attachments/<string:key>")
+@bp.get("/attachments/<key>")
 @declare(ok=Binary, errors=(404,), ok_media="application/octet-stream", tags=TAGS)
 def get_attachment(key: str) -> Any:
     """The file, for people who may see what it is attached to (its uploader until then)"""
@@ -62,7 +62,7 @@ def get_attachment(key: str) -> Any:
     return _file(content, content_type, name, inline)
 
 
-@bp.get("/attachments/<string:key>/thumbnail")
+@bp.get("/attachments/<key>/thumbnail")
 @declare(ok=Binary, errors=(404,), ok_media="image/jpeg", tags=TAGS)
 def get_thumbnail(key: str) -> Any:
     """An image's thumbnail (JPEG, at most 320 px), for the same people"""
