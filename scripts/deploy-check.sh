@@ -41,6 +41,8 @@ else
     "$VENV/bin/pip" install -q -e "$APP"
 fi
 PY="$VENV/bin/python"
+(cd "$APP" && PYTHONPATH="$APP" "$PY" -m server assets)  # compiles the translations too
+ls "$APP"/translations/*/LC_MESSAGES/messages.mo >/dev/null || fail "the translations were not compiled"
 
 step "3. settings in $ETC/vanguard.env"
 DATA="$WORK/var/lib/vanguard"

@@ -36,7 +36,7 @@ REMEMBER_FOR = timedelta(days=30)
 every session of the person (server.accounts.sessions)."""
 
 
-def _compile_translations() -> None:
+def compile_translations() -> None:
     """Compile the .po catalogues the first time (and after they change); .mo files are not kept in git."""
     for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
@@ -101,7 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.debug = False
         app.config.update(DEBUG=False, PROPAGATE_EXCEPTIONS=False)
 
-    _compile_translations()
+    compile_translations()
     bootstrap(settings)
     login_manager.init_app(app)
     limiter.init_app(app)

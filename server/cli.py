@@ -15,7 +15,7 @@ from pathlib import Path
 
 from server import demo
 from server.accounts.first_admin import create_first_admin
-from server.app import create_app
+from server.app import compile_translations, create_app
 from server.bootstrap import bootstrap
 from server.config import ConfigError, Settings, forbid_in_production
 from server.database import db
@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("path", type=Path)
     load.add_argument("--replace", action="store_true", help="overwrite a database that has a schema, and the uploads")
     sub.add_parser("seed-demo", help="seed the demo organisation into an empty database")
-    sub.add_parser("assets", help="fingerprint and compress the static files ahead of a start (docs/ui.md)")
+    sub.add_parser("assets", help="fingerprint and compress the static files and compile the translations ahead "
+                                  "of a start (docs/ui.md)")
     serve = sub.add_parser("serve", help="serve the app (embedded mode: one process)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("VANGUARD_THREADS", "8")))
@@ -95,8 +96,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "clock":
         return _clock(settings, args.action, args.value)
     if args.command == "assets":
+        compile_translations()  # a sandboxed service (deploy/systemd) may not write next to the .po files
         manifest = assets.build(settings.static_dist)
-        print(f"{len(manifest)} static files fingerprinted and compressed in {settings.static_dist}")
+        print(f"{len(manifest)} static files fingerprinted and compressed in {settings.static_dist}; "
+              "translations compiled")
         return 0
     if args.command == "scheduler":
         logs.configure()

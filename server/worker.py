@@ -41,6 +41,7 @@ from server.config import Settings
 from server.database import db
 from server.notifications import mail
 from server.notifications import service as notifications
+from server.ops import logs
 from server.workflow import scheduler
 
 log = logging.getLogger("vanguard.worker")
@@ -67,6 +68,12 @@ app.conf.update(
 # start-up work (deploying workflows/, seeding) and without an embedded scheduler.
 _settings.scheduler = "off"
 bootstrap(_settings)
+
+
+@signals.setup_logging.connect
+def _json_logs(**_: Any) -> None:
+    """The same JSON lines as the web processes (``server.ops.logs``) instead of Celery's own format."""
+    logs.configure()
 
 
 @signals.worker_process_init.connect

@@ -4,7 +4,7 @@
 (``backup``), migrates it in one transaction with foreign keys off and checked
 (``alembic/env.py``, ``integrity``), then gives open tasks back candidates a broken earlier
 upgrade deleted (``repair``), and prints each step. On PostgreSQL it migrates and repairs;
-backing up is the administrator's ``pg_dump`` (printed as a reminder).
+backing up is the administrator's ``python -m server backup`` (printed as a reminder).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def upgrade(url: str, out: Out = print) -> RepairReport:
             changes = before != head_revisions() or repair(url, dry_run=True).restored > 0
             backup: Path | None = None
             if database is None:
-                out("  backup: not made by this command on PostgreSQL; take one first, e.g. "
-                    "`pg_dump -Fc -f vanguard-before-upgrade.dump <database>`")
+                out("  backup: not made by this command on PostgreSQL; take one first: "
+                    "`python -m server backup vanguard-before-upgrade.tar.gz` (pg_dump and the uploads)")
             elif before is None:
                 out("  backup: none needed (no schema yet)")
             elif not changes:

@@ -3,6 +3,8 @@ served, restored into a fresh database, where the work is then finished."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import tarfile
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from server.cli import main
 from server.config import Settings
 from server.database import db
 from server.ops import archive
+from server.ops.serving import lock_path
 from server.ops.version import database_revisions, head_revisions, sqlite_file
 from tests.conftest import PG_BASE, login
 from tests.inbox.test_inbox_api import REPORT, mine, start_report
@@ -127,3 +130,24 @@ def test_restore_refuses_a_database_in_use_and_the_other_kind(app, database_url,
     empty = replace(settings, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(archive.BackupError, match="has no schema"):
         archive.backup(empty, tmp_path / "nothing.tar.gz")
+
+
+def test_replace_overwrites_a_database_but_not_an_sqlite_file_a_server_holds(app, as_user, database_url, tmp_path):
+    settings: Settings = app.config["VANGUARD"]
+    path = tmp_path / "b.tar.gz"
+    archive.backup(settings, path, out=lambda _line: None)
+    start_report(as_user, "m1")  # after the backup
+    database = sqlite_file(database_url)
+    if database is not None:
+        served = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(served, fcntl.LOCK_SH)  # what a serving process holds (server.ops.serving)
+        try:
+            with pytest.raises(archive.BackupError, match="is being served"):
+                archive.restore(settings, path, replace=True, out=lambda _line: None)
+        finally:
+            os.close(served)
+    db.dispose()
+    archive.restore(settings, path, replace=True, out=lambda _line: None)
+    again = create_app({"database_url": database_url, "instance_dir": settings.instance_dir, "secret_key": "t",
+                        "demo": False, "scheduler": "off", "rate_limit_storage": "memory://", "TESTING": True})
+    assert mine(login(again, "m1"))["total"] == 0  # the report started after the backup is gone

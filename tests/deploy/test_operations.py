@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 
@@ -12,6 +14,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from server.config import ROOT
 from server.database import db
 from server.ops import health
 from server.ops.logs import JsonFormatter
@@ -124,3 +127,28 @@ def test_an_anonymous_request_logs_no_user(client, caplog):
     lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "vanguard.request"]
     assert [(line["route"], line["status"], line["user_id"]) for line in lines] == [
         ("/api/tasks", 401, None), ("<unmatched>", 404, None)]
+
+
+def test_several_workers_sum_their_request_counts(tmp_path, database_url):
+    """Scale-out (``PROMETHEUS_MULTIPROC_DIR``): each process writes its counts to the folder, any of them
+    renders the sum."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    script = (
+        "import sys\n"
+        "from server.bootstrap import bootstrap\n"
+        "from server.config import Settings\n"
+        "from server.ops import metrics\n"
+        "settings = Settings(database_url=sys.argv[1], secret_key='k' * 40)\n"
+        "bootstrap(settings)\n"
+        "metrics.observe('GET', '/api/tasks', 200, 0.01)\n"
+        "if sys.argv[2] == 'render':\n"
+        "    sys.stdout.write(metrics.render(settings).decode())\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "PYTHONPATH": str(ROOT)}
+    for role in ("count", "count", "render"):
+        done = subprocess.run([sys.executable, "-c", script, database_url, role], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert _metric(done.stdout, 'vanguard_http_requests_total{method="GET",route="/api/tasks",status="200"}') == 3
+    assert _metric(done.stdout, "vanguard_database_up") == 1
