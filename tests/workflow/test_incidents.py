@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from server.workflow.engine import parsing
 from tests.timers_support import beijing, deploy_test_bpmn, jobs, run_due, start
 
 PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -125,3 +126,17 @@ def test_a_timer_whose_step_fails_leaves_an_incident_that_a_retry_arms_again(app
     assert retried.get_json()["outcome"] == "scheduled"
     [job] = jobs(instance["id"], "bpmn_timer")
     assert job["state"] == "waiting" and job["attempts"] == 0
+
+
+def test_a_definition_stored_before_the_policy_is_still_confined_at_run_time(as_user, monkeypatch):
+    """A process deployed before scripts were checked (here: the check switched off) keeps its
+    ``import os``; at run time the sandbox has no ``__import__``, and the step fails alone."""
+    monkeypatch.setattr(parsing, "bpmn_script_problems", lambda root: [])
+    deploy(as_user("designer"), "import os\ntotal = os.system('touch /tmp/vanguard-owned')")
+    m1, sec1 = as_user("m1"), as_user("sec1")
+    instance = start(m1, "divide")
+    task = my_task(m1, instance["id"])
+    res = m1.post(f"/api/tasks/{task['id']}/complete", json={"data": {"divisor": 1}})
+    assert res.status_code == 422 and res.get_json()["details"][0]["error_class"] == "ImportError", res.get_json()
+    [incident] = sec1.get("/api/incidents").get_json()["items"]
+    assert incident["element_id"] == "Compute" and "__import__" in incident["message"]
