@@ -163,6 +163,7 @@ def quick():
     ("x = ().__class__", {}, "ScriptRefused"),
     ("x = '{0.real}'.format(1)", {}, "NotImplementedError"),
     ("x = (i for i in [1])", {}, "TypeError"),
+    ("x = ValueError.mro()", {}, "AttributeError"),
 ])
 def test_what_passes_deploy_still_fails_in_the_sandbox_and_the_sandbox_goes_on(quick, script, context,
                                                                                error_class):
