@@ -24,6 +24,7 @@ from inbox.queries import task_summary
 from server import audit, clock
 from server.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, StepFailed
 from server.org.models import Person
+from server.workflow import incidents
 from server.workflow.definitions import form_schema
 from server.workflow.engine import EngineError
 from server.workflow.hooks import Completion, TaskDone, registry
@@ -167,6 +168,7 @@ def complete(session: Session, person: Person, task_id: int, data: Any) -> dict[
         raise Conflict(f"the process does not wait for this task any more: {exc}") from exc
     except StepFailed as failed:  # a script after it: the completion is rolled back, an incident kept
         raise _task_failed(failed, task) from failed
+    incidents.resolve(session, task_id=task.id)  # a completion that failed before went through now
     return {"task": task_summary(task), "instance": {"id": instance.id, "state": instance.state,
                                                      "stage": instance.stage}}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from server.org.models import Person
 from server.workflow import incidents
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def db_session() -> Session:
@@ -43,8 +45,11 @@ def write(fn: Callable[[Session], T]) -> T:
                 idempotency.claim(session, pending)
             result = fn(session)
     except StepFailed as failed:
-        with db.transaction() as session:
-            incidents.record(session, failed)
+        try:
+            with db.transaction() as session:
+                incidents.record(session, failed)
+        except Exception:  # noqa: BLE001 - the caller must see the step's error, not this one
+            log.exception("could not keep the incident of instance %s", failed.instance_id)
         raise
     if pending is not None:
         g.idempotency_claimed = True

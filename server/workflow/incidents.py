@@ -4,8 +4,9 @@ A script that raises (anything: ``SystemExit`` included), runs longer than its l
 needs more memory fails its step in the sandbox; the step's transaction is rolled back
 and the caller (``server.requests.write`` for a person's action, the timer loop for a
 timer) calls ``record`` in a transaction of its own. The same failure at the same element
-of an open incident counts again instead of adding a row. The next successful save of the
-instance resolves its open incidents (``resolve_on_save``, a save hook).
+of an open incident counts again instead of adding a row. The step that failed going through
+resolves it: its task completed (``resolve(task_id=…)``), its timer fired (``resolve(job_id=…)``),
+a retry; an instance that ends resolves all of its (``resolve_on_save``, a save hook).
 
 Who sees them: the people who oversee the instance's unit (``server.access``: its
 overseeing positions, an ``org_admin`` above it) and process designers. Who retries: an
@@ -61,11 +62,19 @@ def record(session: Session, failed: StepFailed) -> int | None:
     return incident.id
 
 
+def resolve(session: Session, *, task_id: int | None = None, job_id: int | None = None) -> None:
+    """The step failed before went through now: its task completed, or its timer fired."""
+    match = Incident.task_id == task_id if task_id is not None else Incident.job_id == job_id
+    session.execute(update(Incident).where(match, Incident.state == OPEN)
+                    .values(state=RESOLVED, resolved_at=clock.now()).execution_options(synchronize_session=False))
+
+
 def resolve_on_save(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    """Save hook: the instance moved on, so whatever stopped it before is resolved."""
-    session.execute(
-        update(Incident).where(Incident.instance_id == instance.id, Incident.state == OPEN)
-        .values(state=RESOLVED, resolved_at=clock.now()).execution_options(synchronize_session=False))
+    """Save hook: an instance that ended has nothing left to retry."""
+    if snapshot.completed or instance.state != "running":
+        session.execute(
+            update(Incident).where(Incident.instance_id == instance.id, Incident.state == OPEN)
+            .values(state=RESOLVED, resolved_at=clock.now()).execution_options(synchronize_session=False))
 
 
 def is_designer(session: Session, person: Person) -> bool:

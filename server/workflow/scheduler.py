@@ -47,7 +47,7 @@ from server.workflow.jobs import (
     record_failure,
     worker_id,
 )
-from server.workflow.models import SchedulerHeartbeat, TimerJob
+from server.workflow.models import JOB_FIRED, SchedulerHeartbeat, TimerJob
 
 log = logging.getLogger("vanguard.scheduler")
 
@@ -106,6 +106,8 @@ def fire_one(now: datetime, *, job_id: int | None = None, skip: set[int] | None 
                 return job_id, "none"
             claimed = job.id
             outcome = fire(session, job, now, worker)
+            if outcome.state == JOB_FIRED:
+                incidents.resolve(session, job_id=job.id)
             job.locked_until = None
         return claimed, outcome.state
     except Busy:

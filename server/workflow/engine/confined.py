@@ -75,6 +75,8 @@ _INPLACE = {
 
 
 def _getattr(obj: Any, name: str, default: Any = raise_) -> Any:
+    if name == "mro":  # a class's bases: nothing a script needs (refused at deploy as well)
+        raise AttributeError('"mro" is not allowed in a script')
     value = safer_getattr(obj, name, default)
     if isinstance(value, _REFUSED_VALUES) or (isinstance(value, FunctionType) and name.startswith("func_")):
         raise AttributeError(f'"{name}" is not allowed in a script')
