@@ -132,3 +132,27 @@ def test_proposing_excellent_members_shows_each_members_year(page_as, api_as, sh
     assert page.locator(".member-years tbody tr").count() == 12
     shot(page, "activity-member-years-propose-phone")
     _no_sideways_scroll(page, "the proposing task with the members' years")
+
+
+def test_the_activity_pages_work_under_the_content_security_policy(browser, live_server, fake_clock):
+    """No bypass here: the pages' own policy (no inline scripts) is enforced, and nothing is refused."""
+    fake_clock.now = local(2026, 10, 5)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server)
+    violations: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+        page.goto("/login")
+        page.fill("#username", "sec1")
+        page.fill("#password", "demo")
+        with page.expect_navigation():
+            page.click("form.login button[type=submit]")
+        page.goto("/activities")
+        page.wait_for_selector("#act-programme option >> nth=1", state="attached")
+        page.wait_for_selector("#act-list p, #act-list ul")
+        page.goto("/activities/quota?unit=demo-branch1&period=2026-Q3")
+        page.wait_for_selector("#quota-members tbody tr[data-member='m1']")
+        page.wait_for_selector("#chart-quota svg")
+        assert violations == []
+    finally:
+        context.close()
