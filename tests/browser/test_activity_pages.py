@@ -156,3 +156,27 @@ def test_the_activity_pages_work_under_the_content_security_policy(browser, live
         assert violations == []
     finally:
         context.close()
+
+
+def test_the_board_of_a_themed_campaign_says_who_reported_what(page_as, api_as, shot, fake_clock):
+    fake_clock.now = local(2026, 7, 10)
+    leader1, sec1 = api_as("leader1"), api_as("sec1")
+    status, campaign = leader1.call("POST", "/api/activities/themed", {
+        "org_unit": "demo-pc1", "name": "文明泉州 党员先行", "starts_on": "2026-07-01", "ends_on": "2026-12-31",
+        "lines": [{"code": "civility", "name": "文明养成我先行"}, {"code": "volunteer", "name": "志愿服务我先行"}],
+        "reporting": [{"kind": "plan", "due_on": "2026-07-15"}, {"kind": "final", "due_on": "2026-12-31"}]})
+    assert status == 201, campaign
+    status, report = sec1.call("POST", f"/api/activities/themed/{campaign['id']}/reports",
+                               {"org_unit": "demo-branch1", "seq": 0, "text": "每月组织一次文明劝导"})
+    assert status == 201, report
+    fake_clock.now = local(2026, 7, 20)
+    page = page_as("leader1", viewport=PHONE)
+    page.goto("/activities/themed?unit=demo-pc1")
+    own = page.locator("#themed-board tr[data-unit='demo-branch1']")
+    own.wait_for()
+    assert "待审阅" in own.inner_text()
+    sibling = page.locator("#themed-board tr[data-unit='demo-branch2']").inner_text()
+    assert "未报送" in sibling and "逾期" in sibling
+    assert "文明养成我先行" in page.locator("#themed-meta").inner_text()
+    shot(page, "activity-themed-board-leader1-phone")
+    _no_sideways_scroll(page, "the themed campaign's board")
