@@ -92,6 +92,8 @@ def test_the_branch_quota_view_with_its_chart(page_as, api_as, shot, fake_clock,
     assert "第一党委" in page.locator("#quota-totals").inner_text()
     page.locator("#quota-units tbody tr[data-unit='demo-branch1'] a").click()
     page.wait_for_selector("#quota-crumbs a")
+    # The branch's view has replaced the committee's (whose members' table also lists m1).
+    page.wait_for_selector("#quota-totals:has-text('第一党支部 · 2026-Q3')")
     assert page.locator("#quota-unit option:checked").inner_text() == "第一党支部"
     row = page.locator("#quota-members tr[data-member='m1']")
     row.wait_for()
