@@ -115,7 +115,8 @@ def _counts(session: Session, unit_ids: list[int], programme_ids: list[int], sta
         .group_by(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, month)
     )
     out: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
-    for member_id, unit_id, programme_id, index, n in session.execute(stmt):
+    # Streamed in chunks: a district's year is ~members × programmes × months rows.
+    for member_id, unit_id, programme_id, index, n in session.execute(stmt.execution_options(yield_per=5000)):
         key = (member_id, unit_id, programme_id or 0)
         found = out.get(key)
         if found is None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from server.activities import reminders
+from server.database import db
 from tests.activitykit import docx, gps_jpeg, local, uploaded
 
 CAMPAIGN = {
@@ -61,8 +65,19 @@ def test_units_report_plan_progress_and_summary_and_the_committee_acknowledges_o
     assert late.status_code == 201
     board = leader1.get(f"/api/activities/themed/{campaign['id']}/board").get_json()
     rows = {r["org_unit"]["code"]: r["reports"] for r in board["units"]}
+    rows_ids = {r["org_unit"]["code"]: r["org_unit"]["id"] for r in board["units"]}
     assert [c["state"] for c in rows["demo-branch1"]] == ["acknowledged", "missing", "missing"]
     assert rows["demo-branch1"][1]["late"] is True and rows["demo-branch1"][2]["late"] is False
     assert [c["state"] for c in rows["demo-branch2"]] == ["missing", "submitted", "missing"]
     assert rows["demo-branch2"][1]["late"] is True and rows["demo-branch2"][1]["attachments"] == 1
     assert as_user("sec3").get(f"/api/activities/themed/{campaign['id']}/board").status_code == 403
+
+    # Three days before the progress report is due, the secretary of the unit that owes it is reminded, once.
+    with db.transaction() as session:
+        sent = reminders.daily(session, date(2026, 9, 27))["themed_reminders_sent"]
+    with db.transaction() as session:
+        assert reminders.daily(session, date(2026, 9, 27))["themed_reminders_sent"] == []
+    assert [(s["seq"], s["org_unit_id"]) for s in sent] == [(1, rows_ids["demo-branch1"])]
+    notes = sec1.get("/api/notifications").get_json()["items"]
+    assert any("进展情况请于 2026-09-30 前报送" in n["title"] for n in notes)
+    assert not any("主题活动" in n["title"] for n in sec2.get("/api/notifications").get_json()["items"])

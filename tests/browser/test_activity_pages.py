@@ -92,6 +92,8 @@ def test_the_branch_quota_view_with_its_chart(page_as, api_as, shot, fake_clock,
     assert "第一党委" in page.locator("#quota-totals").inner_text()
     page.locator("#quota-units tbody tr[data-unit='demo-branch1'] a").click()
     page.wait_for_selector("#quota-crumbs a")
+    # The branch's view has replaced the committee's (whose members' table also lists m1).
+    page.wait_for_selector("#quota-totals:has-text('第一党支部 · 2026-Q3')")
     assert page.locator("#quota-unit option:checked").inner_text() == "第一党支部"
     row = page.locator("#quota-members tr[data-member='m1']")
     row.wait_for()
@@ -132,3 +134,51 @@ def test_proposing_excellent_members_shows_each_members_year(page_as, api_as, sh
     assert page.locator(".member-years tbody tr").count() == 12
     shot(page, "activity-member-years-propose-phone")
     _no_sideways_scroll(page, "the proposing task with the members' years")
+
+
+def test_the_activity_pages_work_under_the_content_security_policy(browser, live_server, fake_clock):
+    """No bypass here: the pages' own policy (no inline scripts) is enforced, and nothing is refused."""
+    fake_clock.now = local(2026, 10, 5)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server)
+    violations: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+        page.goto("/login")
+        page.fill("#username", "sec1")
+        page.fill("#password", "demo")
+        with page.expect_navigation():
+            page.click("form.login button[type=submit]")
+        page.goto("/activities")
+        page.wait_for_selector("#act-programme option >> nth=1", state="attached")
+        page.wait_for_selector("#act-list p, #act-list ul")
+        page.goto("/activities/quota?unit=demo-branch1&period=2026-Q3")
+        page.wait_for_selector("#quota-members tbody tr[data-member='m1']")
+        page.wait_for_selector("#chart-quota svg")
+        assert violations == []
+    finally:
+        context.close()
+
+
+def test_the_board_of_a_themed_campaign_says_who_reported_what(page_as, api_as, shot, fake_clock):
+    fake_clock.now = local(2026, 7, 10)
+    leader1, sec1 = api_as("leader1"), api_as("sec1")
+    status, campaign = leader1.call("POST", "/api/activities/themed", {
+        "org_unit": "demo-pc1", "name": "文明泉州 党员先行", "starts_on": "2026-07-01", "ends_on": "2026-12-31",
+        "lines": [{"code": "civility", "name": "文明养成我先行"}, {"code": "volunteer", "name": "志愿服务我先行"}],
+        "reporting": [{"kind": "plan", "due_on": "2026-07-15"}, {"kind": "final", "due_on": "2026-12-31"}]})
+    assert status == 201, campaign
+    status, report = sec1.call("POST", f"/api/activities/themed/{campaign['id']}/reports",
+                               {"org_unit": "demo-branch1", "seq": 0, "text": "每月组织一次文明劝导"})
+    assert status == 201, report
+    fake_clock.now = local(2026, 7, 20)
+    page = page_as("leader1", viewport=PHONE)
+    page.goto("/activities/themed?unit=demo-pc1")
+    own = page.locator("#themed-board tr[data-unit='demo-branch1']")
+    own.wait_for()
+    assert "待审阅" in own.inner_text()
+    sibling = page.locator("#themed-board tr[data-unit='demo-branch2']").inner_text()
+    assert "未报送" in sibling and "逾期" in sibling
+    assert "文明养成我先行" in page.locator("#themed-meta").inner_text()
+    shot(page, "activity-themed-board-leader1-phone")
+    _no_sideways_scroll(page, "the themed campaign's board")
