@@ -16,7 +16,7 @@
     "circular": "年终检查通报", "inspection": "集中检查", "grade excellent": "优秀", "grade qualified": "合格",
     "grade basically_qualified": "基本合格", "grade unqualified": "不合格",
     "basis": "重要依据（评议、评优参考）", "basis excellent": "评为优秀", "basis pledges": "承诺：践诺/逾期",
-    "basis talks": "谈话整改：已销号/未销号（逾期）",
+    "basis talks": "谈话整改：已销号/未销号（逾期）", assessment: "考核等次", commended: "评为先进",
   }, {
     "board pledges": "Pledges (approved)", "board review": "Leader review", "board appraisal": "Appraisal results",
     "board commendations": "Commendations", "board notice": "Public notice", "board none": "Nothing on the board yet",
@@ -33,6 +33,7 @@
     "grade basically_qualified": "Basically qualified", "grade unqualified": "Unqualified",
     basis: "Basis for appraisal and commendation", "basis excellent": "Selected excellent",
     "basis pledges": "Pledges: fulfilled/late", "basis talks": "Talk problems: closed/open (overdue)",
+    assessment: "Assessment", commended: "Commended as advanced",
   });
   const root = document.getElementById("board");
   const body = document.getElementById("board-body");
@@ -107,7 +108,9 @@
       parts.push(section(t("collective reviews"), ...b.leader_reviews.map((r) => el("div", {},
         el("h3", {}, `${r.period} · ${r.reviewer.name}`), el("dl", { class: "review" },
           el("dt", {}, t("achievements")), el("dd", {}, r.achievements), el("dt", {}, t("problems")), el("dd", {}, r.problems),
-          el("dt", {}, t("direction")), el("dd", {}, r.direction))))));
+          el("dt", {}, t("direction")), el("dd", {}, r.direction),
+          r.grade_label ? el("dt", {}, t("assessment")) : null, r.grade_label ? el("dd", {}, r.grade_label) : null),
+        r.commended ? el("p", {}, el("span", { class: "badge" }, t("commended")), ` ${r.citation || ""}`) : null))));
     }
     if (b.appraisal && b.appraisal.organisation && b.appraisal.organisation.overall) {
       const o = b.appraisal.organisation;
