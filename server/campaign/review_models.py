@@ -47,6 +47,11 @@ class UnitReview(Base):
     achievements: Mapped[str] = mapped_column(Text)
     problems: Mapped[str] = mapped_column(Text)
     direction: Mapped[str] = mapped_column(Text)
+    grade: Mapped[str | None] = mapped_column(String(24))
+    """考核: excellent, qualified, basically_qualified or unqualified (optional)."""
+    commended: Mapped[bool] = mapped_column(default=False)
+    """评为先进: commended by the reviewing organisation (seed 003: "考核表彰")."""
+    citation: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -25,6 +25,7 @@ from server import clock
 from server.calendar.due import SHANGHAI
 from server.campaign.appraisal import overall_grade
 from server.campaign.models import Campaign
+from server.campaign.plan import GRADE_LABELS
 from server.campaign.review_models import BranchPledge, BranchRating, CampaignCircular, ReviewRound, UnitReview
 from server.errors import Declined, Invalid
 from server.org.models import OrgUnit, Person
@@ -110,6 +111,8 @@ def _review(c: Completion) -> None:
             problems.append({"field": f"reviews.{i}.unit", "message": f"'{code}' is not of the next level"})
         elif code in seen:
             problems.append({"field": f"reviews.{i}.unit", "message": f"'{code}' reviewed twice"})
+        if item.get("commend") and not (item.get("citation") or "").strip():
+            problems.append({"field": f"reviews.{i}.citation", "message": "a commendation needs its citation"})
         seen.add(str(code))
     missing = [t for t in targets if t not in seen]
     if missing:
@@ -122,7 +125,9 @@ def _review(c: Completion) -> None:
         c.session.add(UnitReview(
             instance_id=rnd.instance_id, campaign_id=rnd.campaign_id, reviewer_unit_id=rnd.org_unit_id,
             org_unit_id=units[item["unit"]].id, period=rnd.period, achievements=item["achievements"],
-            problems=item["problems"], direction=item["direction"], reviewed_by_id=c.person.id, reviewed_at=c.now,
+            problems=item["problems"], direction=item["direction"], grade=item.get("grade"),
+            commended=bool(item.get("commend")), citation=item.get("citation") if item.get("commend") else None,
+            reviewed_by_id=c.person.id, reviewed_at=c.now,
         ))
     rnd.reviewed_at = c.now
 
@@ -134,6 +139,8 @@ def reviews_of(session: Session, campaign_id: int, unit: OrgUnit) -> list[dict[s
                            .order_by(UnitReview.reviewed_at.desc(), UnitReview.id.desc())).all()
     return [{"period": r.period, "reviewer": {"code": r.reviewer_unit.code, "name": r.reviewer_unit.name},
              "achievements": r.achievements, "problems": r.problems, "direction": r.direction,
+             "grade": r.grade, "grade_label": GRADE_LABELS.get(r.grade or ""), "commended": r.commended,
+             "citation": r.citation,
              "reviewed_by": r.reviewed_by.display_name if r.reviewed_by else None,
              "reviewed_at": r.reviewed_at.isoformat()} for r in rows]
 

@@ -15,6 +15,8 @@
     "organisation appraisal": "对本支部的评议", "repeatedly excellent": "多次评为优秀党员", "times": "次",
     "circular": "年终检查通报", "inspection": "集中检查", "grade excellent": "优秀", "grade qualified": "合格",
     "grade basically_qualified": "基本合格", "grade unqualified": "不合格",
+    "basis": "重要依据（评议、评优参考）", "basis excellent": "评为优秀", "basis pledges": "承诺：践诺/逾期",
+    "basis talks": "谈话整改：已销号/未销号（逾期）", assessment: "考核等次", commended: "评为先进",
   }, {
     "board pledges": "Pledges (approved)", "board review": "Leader review", "board appraisal": "Appraisal results",
     "board commendations": "Commendations", "board notice": "Public notice", "board none": "Nothing on the board yet",
@@ -29,6 +31,9 @@
     "repeatedly excellent": "Selected excellent several times", times: "times", circular: "Year-end circular",
     inspection: "Inspection", "grade excellent": "Excellent", "grade qualified": "Qualified",
     "grade basically_qualified": "Basically qualified", "grade unqualified": "Unqualified",
+    basis: "Basis for appraisal and commendation", "basis excellent": "Selected excellent",
+    "basis pledges": "Pledges: fulfilled/late", "basis talks": "Talk problems: closed/open (overdue)",
+    assessment: "Assessment", commended: "Commended as advanced",
   });
   const root = document.getElementById("board");
   const body = document.getElementById("board-body");
@@ -103,7 +108,9 @@
       parts.push(section(t("collective reviews"), ...b.leader_reviews.map((r) => el("div", {},
         el("h3", {}, `${r.period} · ${r.reviewer.name}`), el("dl", { class: "review" },
           el("dt", {}, t("achievements")), el("dd", {}, r.achievements), el("dt", {}, t("problems")), el("dd", {}, r.problems),
-          el("dt", {}, t("direction")), el("dd", {}, r.direction))))));
+          el("dt", {}, t("direction")), el("dd", {}, r.direction),
+          r.grade_label ? el("dt", {}, t("assessment")) : null, r.grade_label ? el("dd", {}, r.grade_label) : null),
+        r.commended ? el("p", {}, el("span", { class: "badge" }, t("commended")), ` ${r.citation || ""}`) : null))));
     }
     if (b.appraisal && b.appraisal.organisation && b.appraisal.organisation.overall) {
       const o = b.appraisal.organisation;
@@ -126,6 +133,19 @@
     if (parts.length === 1) parts.push(el("p", { class: "empty" }, t("board none")));
     body.replaceChildren(...parts);
   }
+  // 重要依据 for the branch's raters and the commendation (server/bridges/judgement.py); not on wall screens.
+  async function basis(ref) {
+    let data;
+    try { data = await api("GET", `/api/org-units/${encodeURIComponent(ref)}/member-basis`); } catch (err) { return; }
+    if (!data.members.length) return;
+    const cell = (text) => el("td", {}, text);
+    body.append(section(`${t("basis")} · ${data.year}`, el("table", { class: "grid basis" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("member")), el("th", { scope: "col" }, t("basis excellent")),
+        el("th", { scope: "col" }, t("basis pledges")), el("th", { scope: "col" }, t("basis talks")))),
+      el("tbody", {}, data.members.map((m) => el("tr", {}, el("th", { scope: "row" }, m.name),
+        cell(String(m.excellent.times)), cell(`${m.pledges.fulfilled}/${m.pledges.late}`),
+        cell(`${m.talk_rectification.closed}/${m.talk_rectification.open} (${m.talk_rectification.overdue})`)))))));
+  }
   async function load() {
     if (token) {
       try { render(await api("GET", `/api/wall/${encodeURIComponent(token)}/board`)); }
@@ -137,6 +157,7 @@
     const ref = unitSel.value || root.dataset.unit;
     try { render(await api("GET", `/api/org-units/${encodeURIComponent(ref)}/board`)); }
     catch (err) { body.replaceChildren(el("p", { class: "banner error", role: "alert" }, `${t("error")}: ${err.message}`)); }
+    if (!wall) await basis(ref);
     document.getElementById("wall-link").href = `/board/${encodeURIComponent(ref)}?wall=1`;
     document.dispatchEvent(new CustomEvent("vg:board-unit", { detail: ref }));
   }

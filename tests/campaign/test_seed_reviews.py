@@ -24,7 +24,8 @@ def _review(unit: str, text: str) -> dict[str, str]:
 def test_party_committees_review_quarterly_and_the_district_half_yearly(fake_clock, as_user):
     """Seed 004: "区委领导每半年对各单位党（工）委开展活动进行一次集中点评，各单位党（工）委主要负责人每季度
     对下一级党组织进行一次集中点评，也可根据情况适时点评" — the reviews recur while the campaign runs,
-    and the district reviews its party committees."""
+    and the district reviews its party committees; seed 003: "区委将对各部门单位…进行考核，适时进行评选
+    表彰。各部门单位党组织也要对所辖党组织进行考核表彰" — a review may assess and commend."""
     from server.campaign.review_models import ReviewRound
     from server.database import db
     from server.workflow.scheduler import run_pending
@@ -70,6 +71,17 @@ def test_party_committees_review_quarterly_and_the_district_half_yearly(fake_clo
     district = next(t for t in tasks(admin, scope="claimable")
                     if t["element_id"] == "ReviewUnits" and t["org_unit"]["code"] == "demo-district")
     assert district["role"] == "org_admin"
-    complete(admin, district, {"reviews": [_review("demo-pc1", "第一党委"), _review("demo-pc2", "第二党委")]})
+    # Seed 003: "区委将对各部门单位…进行考核，适时进行评选表彰": the district assesses its party
+    # committees and may commend one, with its citation.
+    graded = [{**_review("demo-pc1", "第一党委"), "grade": "excellent", "commend": True},
+              {**_review("demo-pc2", "第二党委"), "grade": "qualified"}]
+    res = complete(admin, district, {"reviews": graded}, 422)
+    assert res["details"][0]["field"] == "reviews.0.citation"
+    graded[0]["citation"] = "组织党员开展创先争优成效显著"
+    complete(admin, district, {"reviews": graded})
     pc_board = ok(leader1.get(f"/api/org-units/demo-pc1/board?campaign={campaign_id}"))
     assert [(r["period"], r["reviewer"]["code"]) for r in pc_board["leader_reviews"]] == [("2027H1", "demo-district")]
+    mine = pc_board["leader_reviews"][0]
+    assert (mine["grade_label"], mine["commended"], mine["citation"]) == ("优秀", True, "组织党员开展创先争优成效显著")
+    other = ok(as_user("leader2").get(f"/api/org-units/demo-pc2/board?campaign={campaign_id}"))["leader_reviews"][0]
+    assert (other["grade"], other["commended"], other["citation"]) == ("qualified", False, None)
