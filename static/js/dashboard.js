@@ -133,7 +133,7 @@
             p.pledge && p.pledge.fulfilment && p.pledge.fulfilment.report ? el("p", {}, p.pledge.fulfilment.report) : null,
             appraisal.has(username) ? el("p", {}, `${t("board appraisal")}${t("colon")}${appraisal.get(username).overall_label}`) : null,
             p.tasks.length ? el("p", {}, `${t("open tasks of")}${t("colon")}`,
-              p.tasks.map((x) => `${x.name}${x.due_at ? `（${window.VG.dueText(x)}）` : ""}`).join("；")) : null,
+              p.tasks.map((x) => `${window.VG.en(x, "name")}${x.due_at ? `（${window.VG.dueText(x)}）` : ""}`).join("；")) : null,
           ].filter(Boolean));
         } }, p.name), p.pledge ? " ✓" : "", p.tasks.some((x) => x.overdue) ? el("span", { class: "badge late" }, t("overdue")) : null))),
       detail);
