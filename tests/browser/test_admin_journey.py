@@ -32,6 +32,7 @@ def test_launch_drill_down_and_export_on_a_phone_in_english(page_as, api_as, sho
     assert len(_ok(api_as("admin").call("GET", "/api/process-instances?process=vanguard_campaign"))["items"]) == 1
     page.locator("#dash-table tbody tr").nth(5).wait_for()
     _no_sideways_scroll(page, "the dashboard")
+    assert "Mobilise" in page.locator("#dash-table").inner_text()  # the stage in English
     shot(page, "journey-dashboard-admin-375-en")
 
     # Branch 1 mobilises; m1 pledges and the secretary returns it with a reason.
