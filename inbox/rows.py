@@ -14,7 +14,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from inbox.models import CANCELLED, OPEN, Task, TaskCandidate
-from inbox.summaries import card, card_people
+from inbox.summaries import card, card_people, process_fields
 from server import audit, clock
 from server.calendar.due import DueExpressionError, resolve_due
 from server.calendar.store import calendar_for
@@ -112,6 +112,7 @@ def _insert(
                                                      .where(Person.username.in_(wanted | subjects))):
             people[known], names[known] = known_id, name
     starter = instance.started_by.display_name if instance.started_by else None
+    others = process_fields(definition) if any(schemas.values()) else {}
     rows, offers, assignees = [], [], []
     closes: list[Any] = []
     for human, part in fresh:
@@ -133,7 +134,7 @@ def _insert(
             "state": OPEN, "data": _public_data(human.data), "created_at": now, "claimed_at": None,
             "assignee_id": None, "bound_to_id": None, "due_at": None, "due_estimated": False, "lock_version": 0,
         }
-        row["subject"], row["excerpt"] = card(schemas[props.get("form")], human.data, starter, names)
+        row["subject"], row["excerpt"] = card(schemas[props.get("form")], human.data, starter, names, others)
         english = {"name": props.get("name_en"), "instructions": props.get("documentation_en"),
                    "stage_label": labels_en.get(stage) if stage else None}
         row["labels_en"] = {k: v for k, v in english.items() if v} or None

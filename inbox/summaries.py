@@ -16,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from inbox.models import Task
 from server.org.models import Person
+from server.workflow.models import ProcessDefinition
 
 
-def _entries(schema: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
-    """The declared summary as (field, its properties), the entry's own over the form's."""
+def _entries(schema: dict[str, Any] | None,
+             others: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The declared summary as (field, its properties): the entry's own over the form's, over
+    those of the process's other forms (``others``: a field another form asked for)."""
     if not schema:
         return []
-    props = schema.get("properties") or {}
+    props = {**(others or {}), **(schema.get("properties") or {})}
     out = []
     for entry in schema.get("x-summary") or []:
         name = entry if isinstance(entry, str) else entry.get("field")
@@ -42,12 +45,32 @@ def card_people(schema: dict[str, Any] | None, data: dict[str, Any]) -> str | No
     return None
 
 
+_FIELDS: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+def process_fields(definition: ProcessDefinition) -> dict[str, Any]:
+    """Every field of a process's forms by name (the first form naming it wins); read once per
+    deployed version, as ``form_schema`` reads the forms (the column is deferred)."""
+    key = (definition.id, definition.checksum)
+    fields = _FIELDS.get(key)
+    if fields is None:
+        fields = {}
+        for form in (definition.forms or {}).values():
+            for name, prop in ((form or {}).get("properties") or {}).items():
+                fields.setdefault(name, prop)
+        if len(_FIELDS) > 256:
+            _FIELDS.clear()
+        _FIELDS[key] = fields
+    return fields
+
+
 def card(schema: dict[str, Any] | None, data: dict[str, Any], starter: str | None,
-         names: dict[str, str]) -> tuple[str | None, str | None]:
+         names: dict[str, str], others: dict[str, Any] | None = None) -> tuple[str | None, str | None]:
     """(subject, excerpt) of a task's inbox card: the first person its summary names (by display
-    name) and the beginning of its first free-text field (``"王伟"``, ``"每月走访两户困难群众"``)."""
+    name) and the beginning of its first free-text field (``"王伟"``, ``"每月走访两户困难群众"``);
+    choices (enums), dates and people are never the excerpt."""
     subject = excerpt = None
-    for name, prop in _entries(schema):
+    for name, prop in _entries(schema, others):
         value = data.get(name)
         if name == "started_by" or prop.get("x-widget") == "person":
             if subject is None:

@@ -261,7 +261,7 @@ def _ancestors_in(rows: dict[int, dict[str, Any]], unit_id: int) -> list[int]:
 def _stage_labels(session: Session) -> list[dict[str, str]]:
     definition = latest_version(session, BRANCH)
     stages = list(definition.stages) if definition else [{"code": s, "label": s} for s in STAGES]
-    return [*stages, {"code": "completed", "label": "已完成"}]
+    return [*stages, {"code": "completed", "label": "已完成", "label_en": "Completed"}]
 
 
 # -- the public board ------------------------------------------------------------------------------

@@ -43,11 +43,11 @@
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
 
   function stageText(row, labels) {
-    if (row.run) return row.run.state === "completed" ? labels.completed : (row.run.stage_label || labels[row.run.stage] || row.run.stage || "");
+    if (row.run) return row.run.state === "completed" ? labels.completed : (labels[row.run.stage] || row.run.stage_label || row.run.stage || "");
     return Object.entries(row.stages).map(([code, n]) => `${labels[code] || code} ${n}`).join("，");
   }
   function draw() {
-    const labels = Object.fromEntries(progress.stages.map((s) => [s.code, s.label]));
+    const labels = Object.fromEntries(progress.stages.map((s) => [s.code, (window.VG.locale === "en" && s.label_en) || s.label]));
     const top = progress.units[0];
     const children = progress.units.filter((u) => u.depth === 1);
     const shown = children.length ? children : [top];
@@ -133,7 +133,7 @@
             p.pledge && p.pledge.fulfilment && p.pledge.fulfilment.report ? el("p", {}, p.pledge.fulfilment.report) : null,
             appraisal.has(username) ? el("p", {}, `${t("board appraisal")}${t("colon")}${appraisal.get(username).overall_label}`) : null,
             p.tasks.length ? el("p", {}, `${t("open tasks of")}${t("colon")}`,
-              p.tasks.map((x) => `${x.name}${x.due_at ? `（${window.VG.dueText(x)}）` : ""}`).join("；")) : null,
+              p.tasks.map((x) => `${window.VG.en(x, "name")}${x.due_at ? `（${window.VG.dueText(x)}）` : ""}`).join("；")) : null,
           ].filter(Boolean));
         } }, p.name), p.pledge ? " ✓" : "", p.tasks.some((x) => x.overdue) ? el("span", { class: "badge late" }, t("overdue")) : null))),
       detail);

@@ -41,7 +41,7 @@
       for (const task of info.tasks) {
         rows.push(el("tr", { class: task.overdue ? "overdue" : "", "data-element": elementId },
           el("td", {}, task.name), el("td", {}, task.overdue ? t("overdue") : t(`task state: ${task.state}`)),
-          el("td", {}, task.assignee || task.role || ""), el("td", {}, when(task.created_at)),
+          el("td", {}, task.assignee || window.VG.roleName(task.role)), el("td", {}, when(task.created_at)),
           el("td", {}, when(task.due_at)), el("td", {}, when(task.completed_at))));
       }
     }

@@ -18,6 +18,8 @@ def test_the_contact_is_told_who_asked(as_user):
     detail = ok(contact1.get(f"/api/tasks/{_task(contact1, 'AnswerRequest')['id']}"))
     assert detail["started_by_name"] == "王伟"
     assert detail["people"] == {"m1": "王伟"}
+    # The card: who asked and the topic (not the choice "secretary", a value of another form's enum).
+    assert (detail["subject"], detail["excerpt"]) == ("王伟", "想汇报近期思想和工作情况")
     assert [e if isinstance(e, str) else e["field"] for e in detail["form_schema"]["x-summary"]][0] == "started_by"
 
 
