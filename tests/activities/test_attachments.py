@@ -64,7 +64,7 @@ def test_hostile_uploads_are_refused_with_the_reason(as_user, app):
     Image.new("1", (20000, 20000)).save(huge, "PNG")
     res = upload(m1, huge.getvalue(), "huge.png")
     assert res.status_code == 422 and res.get_json()["details"][0]["message"] == "too many pixels"
-    uploads = Path(app.config["VANGUARD"].uploads_folder())
+    uploads = Path(app.config["VANGUARD"].uploads)
     assert not uploads.exists() or not any(p.is_file() for p in uploads.rglob("*"))
 
 
@@ -74,7 +74,7 @@ def test_path_tricks_in_names_are_only_names(as_user, app, tmp_path):
         meta = uploaded(m1, pdf(), name)
         assert "/" not in meta["name"] and "\\" not in meta["name"] and "\x00" not in meta["name"]
         assert not meta["name"].startswith(".")
-    uploads = Path(app.config["VANGUARD"].uploads_folder())
+    uploads = Path(app.config["VANGUARD"].uploads)
     stored = sorted(p.name for p in uploads.rglob("*") if p.is_file())
     assert len(stored) == 5 and all("passwd" not in n and "evil" not in n and "boot" not in n for n in stored)
     assert not (tmp_path / "evil.pdf").exists()
