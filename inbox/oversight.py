@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from inbox.actions import get_row, is_candidate
-from inbox.models import OPEN, Task
+from inbox.models import OPEN, Task, TaskCandidate
 from inbox.queries import task_summary
 from server import audit, clock
 from server.access import check_oversees
@@ -96,16 +96,28 @@ def reassign(session: Session, actor: Person, task_id: int, to_username: str, re
 
 def return_unheld_claims(session: Session, person: Person, actor: Person | None, reason: str) -> list[int]:
     """Role tasks ``person`` claimed but whose role he no longer holds (an appointment ended, a
-    transfer) go back to the pool of the role's holders now; the ids of the tasks returned."""
-    returned = []
-    for task in session.scalars(select(Task).where(Task.assignee_id == person.id, Task.state == OPEN,
-                                                   Task.bound_to_id.is_(None)).with_for_update()).all():
-        if not task.candidates or is_candidate(session, person, task):
-            continue
-        task.assignee_id = None
-        task.claimed_at = None
-        task.lock_version += 1
-        returned.append(task.id)
-        audit.record(session, "task.returned_to_pool", actor=actor, instance_id=task.instance_id, task_id=task.id,
-                     element_id=task.element_id, previous=person.username, reason=reason)
-    return returned
+    transfer) go back to the pool of the role's holders now; the ids of the tasks returned.
+
+    Three statements however many tasks: the tasks (locked), one UPDATE, the audit rows."""
+    still_held = (
+        select(TaskCandidate.id)
+        .join(Position, and_(Position.org_unit_id == TaskCandidate.org_unit_id, Position.role == TaskCandidate.role))
+        .where(TaskCandidate.task_id == Task.id, Position.person_id == person.id, active_position_filter())
+    )
+    offered = select(TaskCandidate.id).where(TaskCandidate.task_id == Task.id)
+    rows = session.execute(
+        select(Task.id, Task.instance_id, Task.element_id)
+        .where(Task.assignee_id == person.id, Task.state == OPEN, Task.bound_to_id.is_(None),
+               exists(offered), ~exists(still_held))
+        .order_by(Task.id).with_for_update(of=Task)).all()
+    if not rows:
+        return []
+    ids = [task_id for task_id, _, _ in rows]
+    session.execute(update(Task).where(Task.id.in_(ids), Task.assignee_id == person.id)
+                    .values(assignee_id=None, claimed_at=None, lock_version=Task.lock_version + 1)
+                    .execution_options(synchronize_session="fetch"))
+    audit.record_all(session, [
+        audit.event("task.returned_to_pool", actor=actor, instance_id=instance_id, task_id=task_id,
+                    element_id=element_id, previous=person.username, reason=reason)
+        for task_id, instance_id, element_id in rows])
+    return ids

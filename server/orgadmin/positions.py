@@ -216,13 +216,15 @@ def appoint(session: Session, actor: Person, unit_ref: int | str, username: str,
     current = session.scalars(select(Position).where(
         Position.org_unit_id == unit.id, Position.role == role,
         or_(Position.end.is_(None), Position.end >= begin),
-        or_(Position.start.is_(None), Position.start < begin))).all()
+        or_(Position.start.is_(None), Position.start <= begin))).all()
     if any(p.person_id == person.id for p in current):
         raise Invalid(f"{person.display_name} already holds '{role}' in {unit.name}",
                       [{"field": "person", "message": "already the holder"}])
     ended, returned = [], []
     for old in current:
-        returned += close(session, actor, old, begin - timedelta(days=1), why)
+        # one appointed on the same day is replaced that day: it was never held
+        last = begin - timedelta(days=1) if old.start is None or old.start < begin else old.start - timedelta(days=1)
+        returned += close(session, actor, old, last, why)
         ended.append(position_view(old))
     position = Position(person_id=person.id, org_unit_id=unit.id, role=role, start=begin)
     session.add(position)

@@ -121,6 +121,7 @@ def parse(data: bytes, report: Report) -> list[RosterRow]:
                       [{"field": "file", "message": f"missing column {title}"} for title in missing])
     at = [header.index(title) if title in header else None for title in HEADER]
     rows = []
+    shared: dict[str, Any] = {}  # one string per unit code, one list per way of writing the roles
     try:
         for number, values in raw:
             cells = [values[i] if i is not None and i < len(values) else None for i in at]
@@ -129,8 +130,10 @@ def parse(data: bytes, report: Report) -> list[RosterRow]:
             except ValueError:
                 report.error(number, START_COL, f"“{_text(cells[4])}”不是有效日期（YYYY-MM-DD）")
                 start = None
-            rows.append(RosterRow(number, _text(cells[0]), _text(cells[1]), _text(cells[2]),
-                                  [r for r in SEPARATORS.split(_text(cells[3])) if r], start, _text(cells[5]) or None))
+            code, roles = _text(cells[2]), _text(cells[3])
+            rows.append(RosterRow(number, _text(cells[0]), _text(cells[1]), shared.setdefault(code, code),
+                                  shared.setdefault("roles:" + roles, [r for r in SEPARATORS.split(roles) if r]),
+                                  start, _text(cells[5]) or None))
     except UnreadableWorkbook as exc:
         raise _unreadable(exc) from exc
     return rows
@@ -197,28 +200,28 @@ def _held(session: Session, person_ids: list[int]) -> dict[int, list[tuple[int, 
 
 def _check(rows: list[RosterRow], report: Report, units: dict[str, OrgUnit], people: dict[str, Known],
            held: dict[int, list[tuple[int, str]]], prefixes: list[str] | None) -> None:
+    # references to rows, not new tuples: a file of 100,000 rows is checked in little memory
     seen: dict[tuple[str, str], int] = {}
-    names: dict[str, tuple[str, int]] = {}
-    memberships: dict[str, tuple[str, int]] = {}
+    first: dict[str, RosterRow] = {}
+    member_in: dict[str, RosterRow] = {}
     for r in rows:
         if not r.username:
             report.error(r.row, USERNAME_COL, "必填")
         elif not USERNAME.match(r.username):
             report.error(r.row, USERNAME_COL, f"“{r.username}”不是有效的用户名（字母、数字、. _ -）")
-        elif (r.username, r.unit_code) in seen:
-            report.error(r.row, USERNAME_COL, f"重复：{r.username} 在 {r.unit_code} 已见于第 "
-                         f"{seen[(r.username, r.unit_code)]} 行")
-        else:
-            seen[(r.username, r.unit_code)] = r.row
+        elif (earlier := _earlier(r, first, seen)) is not None:
+            report.error(r.row, USERNAME_COL, f"重复：{r.username} 在 {r.unit_code} 已见于第 {earlier} 行")
+        elif r.username in first:
+            seen[(r.username, r.unit_code)] = r.row  # a second unit of a person: kept apart
         if not r.display_name:
             report.error(r.row, NAME_COL, "必填")
         elif len(r.display_name) > 200:
             report.error(r.row, NAME_COL, "最多 200 个字")
-        elif r.username in names and names[r.username][0] != r.display_name:
-            report.error(r.row, NAME_COL, f"{r.username} 在第 {names[r.username][1]} 行的姓名是"
-                         f"“{names[r.username][0]}”")
-        else:
-            names.setdefault(r.username, (r.display_name, r.row))
+        elif r.username in first and first[r.username].display_name != r.display_name:
+            report.error(r.row, NAME_COL, f"{r.username} 在第 {first[r.username].row} 行的姓名是"
+                         f"“{first[r.username].display_name}”")
+        if r.username:
+            first.setdefault(r.username, r)
         unit = units.get(r.unit_code)
         if not r.unit_code:
             report.error(r.row, UNIT_COL, "必填")
@@ -240,15 +243,23 @@ def _check(rows: list[RosterRow], report: Report, units: dict[str, OrgUnit], peo
         if person is not None and not person.active:
             report.error(r.row, USERNAME_COL, f"{r.username} 已停用")
         if "member" in {ROLE_BY_LABEL.get(role) for role in r.roles} and unit is not None:
-            if r.username in memberships and memberships[r.username][0] != r.unit_code:
-                report.error(r.row, ROLES_COL, f"同一党员属于两个组织：{r.username} 在 {memberships[r.username][0]}"
-                             f"（第 {memberships[r.username][1]} 行）和 {r.unit_code} 都是党员")
-            memberships.setdefault(r.username, (r.unit_code, r.row))
+            other = member_in.setdefault(r.username, r)
+            if other.unit_code != r.unit_code:
+                report.error(r.row, ROLES_COL, f"同一党员属于两个组织：{r.username} 在 {other.unit_code}"
+                             f"（第 {other.row} 行）和 {r.unit_code} 都是党员")
             elsewhere = [u for u, role in held.get(person.id, []) if role == "member" and u != unit.id] \
                 if person is not None else []
             if elsewhere:
                 report.error(r.row, UNIT_COL, f"{r.username} 现为其他组织的党员：请用“转接组织关系”，"
                              "不要通过导入转移")
+
+
+def _earlier(row: RosterRow, first: dict[str, RosterRow], seen: dict[tuple[str, str], int]) -> int | None:
+    """The row number of an earlier row of the same person and unit, if any."""
+    before = first.get(row.username)
+    if before is not None and before.unit_code == row.unit_code:
+        return before.row
+    return seen.get((row.username, row.unit_code))
 
 
 def _check_renames(session: Session, rows: list[RosterRow], report: Report, people: dict[str, Known],
@@ -269,7 +280,8 @@ def _check_renames(session: Session, rows: list[RosterRow], report: Report, peop
 
 @dataclass
 class Plan:
-    new_people: list[dict[str, Any]] = field(default_factory=list)
+    new_people: list[tuple[str, str, str | None]] = field(default_factory=list)
+    """(username, display name, e-mail)"""
     changed_people: list[dict[str, Any]] = field(default_factory=list)
     positions: list[tuple[str, int, str, date | None]] = field(default_factory=list)
     """(username, unit id, role, start)"""
@@ -287,7 +299,7 @@ def _plan(rows: list[RosterRow], people: dict[str, Known], held: dict[int, list[
         person = people.get(r.username)
         outcome: str | None = state.get(r.username)
         if person is None and outcome is None:
-            plan.new_people.append({"username": r.username, "display_name": r.display_name, "email": r.email})
+            plan.new_people.append((r.username, r.display_name, r.email))
             outcome = "created"
         elif person is not None and outcome is None:
             outcome = "unchanged"
@@ -320,9 +332,9 @@ def _write(session: Session, plan: Plan, password_hash: str) -> None:
     # row by row on SQLite (20 s instead of 2 for 100,000 people)
     now = clock.now()
     for i in range(0, len(plan.new_people), 5000):
-        batch = [{**p, "password_hash": password_hash, "must_change_password": password_hash == UNUSABLE_PASSWORD,
-                  "locale": "zh_Hans_CN", "active": True, "created_at": now}
-                 for p in plan.new_people[i:i + 5000]]
+        batch = [{"username": username, "display_name": name, "email": email, "password_hash": password_hash,
+                  "must_change_password": password_hash == UNUSABLE_PASSWORD, "locale": "zh_Hans_CN", "active": True,
+                  "created_at": now} for username, name, email in plan.new_people[i:i + 5000]]
         connection.execute(insert(_PEOPLE), batch)
     for change in plan.changed_people:
         connection.execute(update(_PEOPLE).where(_PEOPLE.c.id == change["id"])

@@ -100,3 +100,14 @@ def _secretary_task(as_user: Any, first: dict[str, Any]) -> dict[str, Any]:
     claimable = ok(as_user("sec1").get("/api/tasks?scope=claimable"))["items"]
     [review] = [t for t in claimable if t["element_id"] == "ReviewReport"]
     return dict(review)
+
+
+def test_an_appointment_corrected_the_same_day(as_user: Any) -> None:
+    admin = as_user("admin")
+    url = "/api/org-units/demo-branch2/appointments"
+    ok(admin.post(url, json={"person": "m12", "reason": "换届"}), 201)
+    body = ok(admin.post(url, json={"person": "m13", "reason": "任命有误，当日更正"}), 201)
+    today = date.today()
+    assert [(p["person"], p["end"]) for p in body["ended"]] == [("m12", (today - timedelta(days=1)).isoformat())]
+    held = ok(admin.get(f"/api/org-units/demo-branch2/holders?role=secretary&on={today.isoformat()}"))
+    assert [p["person"] for p in held["items"]] == ["m13"]
