@@ -27,3 +27,10 @@ def list_incidents() -> Any:
 def retry(instance_id: int, incident_id: int) -> Any:
     """Run the failed step again after a fix (the unit's secretary, an org_admin above, a designer)"""
     return jsonify(write(lambda s: incidents.retry(s, me(s), instance_id, incident_id)))
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@declare(ok=Retried, errors=(403, 404, 409, 422), write=True, tags=TAGS)
+def retry_by_id(incident_id: int) -> Any:
+    """The same retry, named by the incident alone (as the monitor and the designer's list call it)"""
+    return jsonify(write(lambda s: incidents.retry_incident(s, me(s), incident_id)))

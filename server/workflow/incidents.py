@@ -148,6 +148,14 @@ def retry(session: Session, actor: Person, instance_id: int, incident_id: int) -
     return {"incident": incident_dict(incident), "outcome": outcome}
 
 
+def retry_incident(session: Session, actor: Person, incident_id: int) -> dict[str, Any]:
+    """``retry`` by the incident's id alone (``POST /api/incidents/{id}/retry``)."""
+    instance_id = session.scalar(select(Incident.instance_id).where(Incident.id == incident_id))
+    if instance_id is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    return retry(session, actor, instance_id, incident_id)
+
+
 def _retry_step(session: Session, actor: Person, instance: ProcessInstance, incident: Incident) -> str:
     if incident.cause == "task":
         raise Conflict("the task whose completion failed is open again in its holder's inbox: completing it "

@@ -84,6 +84,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     # A completion's incident: whoever may retry it is told to complete the task again (409).
     ("POST", "/api/process-instances/<int:instance_id>/incidents/<int:incident_id>/retry"): _p(
         "/api/process-instances/{instance}/incidents/{incident}/retry", {}),
+    ("POST", "/api/incidents/<int:incident_id>/retry"): _p("/api/incidents/{incident}/retry", {}),
     ("GET", "/api/process-instances/<int:instance_id>/comments"): _p("/api/process-instances/{instance}/comments"),
     ("POST", "/api/process-instances/<int:instance_id>/comments"): _p("/api/process-instances/{instance}/comments",
                                                                        {"body": "矩阵测试"}),

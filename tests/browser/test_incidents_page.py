@@ -64,3 +64,28 @@ def test_the_designer_sees_every_open_incident_on_the_process_list(as_user, page
     page.wait_for_function("document.getElementById('incident-status').textContent.length > 0")
     assert "重新提交" in page.locator("#incident-status").inner_text()
     shot(page, "incident-designer")
+
+
+@pytest.mark.browser
+def test_the_org_admin_sees_open_incidents_on_the_monitor(as_user, page_as, api_as, shot):
+    """Issue 16 item 4: incidents are listed in the monitor for the overseers, with a retry."""
+    deploy(as_user("designer"), "total = 10 // divisor")
+    m1 = api_as("m1")
+    status, instance = m1.call("POST", "/api/process-instances", {"process_key": "divide", "org_unit": "demo-branch1"})
+    assert status == 201, instance
+    assert m1.call("POST", f"/api/tasks/{instance['open_tasks'][0]['id']}/complete",
+                   {"data": {"divisor": 0}})[0] == 422
+
+    for viewport, name in ((None, "incident-monitor-desktop"), (PHONE, "incident-monitor-phone")):
+        page = page_as("admin", viewport=viewport)
+        page.goto("/monitor")
+        page.wait_for_selector("#incident-table tbody tr")
+        row = page.locator("#incident-table tbody tr")
+        assert "ZeroDivisionError" in row.inner_text() and "第一党支部" in row.inner_text()
+        shot(page, name)
+    page.click("#incident-table button.retry")
+    page.wait_for_function("document.getElementById('incident-status').textContent.length > 0")
+    assert "重新提交" in page.locator("#incident-status").inner_text()
+
+    # A member has no monitor; the API lists nothing for him either.
+    assert m1.call("GET", "/api/incidents") == (200, {"items": []})

@@ -120,8 +120,11 @@ def test_a_timer_whose_step_fails_leaves_an_incident_that_a_retry_arms_again(app
     [incident] = as_user("sec1").get("/api/incidents").get_json()["items"]
     assert incident["occurrences"] >= 2
 
-    retried = as_user("sec1").post(f"/api/process-instances/{instance['id']}/incidents/{incident['id']}/retry",
-                                   json={})
+    # Named by the incident alone (issue 16's contract): the member of another branch may not,
+    # an unknown incident is not found, the secretary retries.
+    assert as_user("m11").post(f"/api/incidents/{incident['id']}/retry", json={}).status_code == 403
+    assert as_user("sec1").post("/api/incidents/99999/retry", json={}).status_code == 404
+    retried = as_user("sec1").post(f"/api/incidents/{incident['id']}/retry", json={})
     assert retried.status_code == 200, retried.get_json()
     assert retried.get_json()["outcome"] == "scheduled"
     [job] = jobs(instance["id"], "bpmn_timer")
