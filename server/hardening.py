@@ -128,6 +128,32 @@ class StrictRequest(Request):
         raise BadRequest(f"Failed to decode JSON object: {e}" if e is not None else None)
 
 
+DRAIN_LIMIT = 64 * 1024 * 1024
+"""Largest refused body still read to its end before the 413 (the proxy allows 16 MiB)."""
+
+
+def drain_refused_body(environ: dict[str, Any]) -> None:
+    """Read and drop a refused request's body before answering 413.
+
+    Answered while a reverse proxy is still sending, the 413 is lost: gunicorn closes the
+    connection on the unread body and nginx reports 502 instead. A body of a declared length up
+    to ``DRAIN_LIMIT`` is therefore read to its end (a few milliseconds on the proxy's local
+    connection); a larger or undeclared one is left, and the connection closed, as before.
+    """
+    try:
+        remaining = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    stream = environ.get("wsgi.input")
+    if stream is None or not 0 < remaining <= DRAIN_LIMIT:
+        return
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 64 * 1024))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
 def header_values(*, tls: bool) -> dict[str, str]:
     """The security headers of every response (HSTS only behind TLS)."""
     return {**HEADERS, "Strict-Transport-Security": HSTS} if tls else dict(HEADERS)

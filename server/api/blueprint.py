@@ -22,7 +22,7 @@ from server import idempotency
 from server.api.messages import localized
 from server.database import db
 from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from server.hardening import JSON_LIMIT
+from server.hardening import JSON_LIMIT, drain_refused_body
 from server.requests import read
 
 api_bp = Blueprint("api", __name__, url_prefix="/api")
@@ -158,6 +158,7 @@ def _http_error(exc: HTTPException) -> Any:
     if exc.response is not None:  # already answered (the login throttle's 429)
         return exc.response
     if isinstance(exc, RequestEntityTooLarge):
+        drain_refused_body(request.environ)
         limit = request.max_content_length
         return error(413, "too_large", f"the request body is larger than the {limit} bytes accepted here",
                      [{"field": None, "message": f"at most {limit} bytes"}])

@@ -16,6 +16,7 @@ from server.accounts import service as accounts
 from server.auth import account_key, address_key, failed, log_in
 from server.errors import Forbidden, Unauthorized
 from server.extensions import limiter
+from server.hardening import drain_refused_body
 from server.org.models import Person
 from server.requests import me, write
 
@@ -95,6 +96,7 @@ def _password_first() -> Any:
 @web_bp.app_errorhandler(RequestEntityTooLarge)
 def _too_large(exc: RequestEntityTooLarge) -> Any:
     """A page, not werkzeug's English text (the API answers JSON: ``server.api.blueprint``)."""
+    drain_refused_body(request.environ)
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     return render_template("error.html", title=_("Too large"),
                            message=_("What you sent is larger than the %(mb)s MB this server accepts.", mb=limit)), 413
