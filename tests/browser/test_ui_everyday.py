@@ -8,6 +8,7 @@ import time
 from io import BytesIO
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +118,8 @@ def test_bulk_approval_of_pledges_and_the_public_board(page_as, api_as, shot, fa
     page.get_by_role("button", name="批量退回").click()
     page.wait_for_selector("#bulk-result .banner.ok")
     assert "完成 1 项，失败 0 项" in page.locator("#bulk-result").inner_text()
-    page.locator(".task-row", has_text="审核").nth(len(members) - 2).wait_for()
+    # The list is read again after the return: wait for the returned row to leave it.
+    expect(page.locator(".task-row", has_text="审核")).to_have_count(len(members) - 1)
     page.get_by_label("全选").check()
     assert page.locator("#bulk-count").inner_text() == f"已选 {len(members) - 1} 项"
     shot(page, "ui-bulk-selected-sec1")
