@@ -25,7 +25,8 @@ def _n(text: str) -> str:
 
 
 _PATTERNS = [
-    (r"this task is not in any of your units", _n("This task is not in any of your units.")),
+    (r"this task is neither yours nor in a unit you oversee",
+     _n("This task is neither yours nor in a unit you oversee.")),
     (r"task (?P<id>\d+) does not exist", _n("This task does not exist.")),
     (r"task (?P<id>\d+) is no longer open", _n("This task is no longer open: it was completed or withdrawn.")),
     (r"this task is already done", _n("This task is already done.")),

@@ -107,8 +107,10 @@ def test_bound_task_cannot_be_unclaimed_or_taken(as_user):
     start_report(as_user)
     task = mine(as_user("m1"))["items"][0]
     assert as_user("m1").post(f"/api/tasks/{task['id']}/unclaim", json={}).status_code == 409
-    # Another member is not told who holds it or whether it is open.
-    assert as_user("m2").post(f"/api/tasks/{task['id']}/complete", json={"data": REPORT}).status_code == 403
+    # Another member is not told who holds it or whether it is open, in his language too.
+    refused = as_user("m2").post(f"/api/tasks/{task['id']}/complete", json={"data": REPORT})
+    assert refused.status_code == 403
+    assert refused.get_json()["localized"] == "此任务既不是您的，也不在您督办的组织中。"
 
 
 def test_filters_and_paging(as_user, fake_clock):
