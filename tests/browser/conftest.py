@@ -79,6 +79,20 @@ def _db_label(request: pytest.FixtureRequest) -> str:
     return match.group(1) if match else "db"
 
 
+_KEEP = """() => {
+  const focused = document.activeElement && document.activeElement !== document.body ? document.activeElement : null;
+  window.__vgShotFocus = focused;
+  if (focused) focused.blur();
+  return [window.scrollX, window.scrollY];
+}"""
+_RESTORE = """([x, y]) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+  window.scrollTo(x, y);
+  if (window.__vgShotFocus) window.__vgShotFocus.focus({ preventScroll: true });
+  window.__vgShotFocus = null;
+  done();
+})))"""
+
+
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Callable[..., Path]:
     """``shot(page, "inbox-m1")`` → test-artifacts/screenshots/inbox-m1-sqlite.png"""
@@ -87,7 +101,16 @@ def shot(request: pytest.FixtureRequest) -> Callable[..., Path]:
     def take(page: Any, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}-{label}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        if not full_page:
+            page.screenshot(path=str(path))
+            return path
+        # A full-page screenshot stretches the viewport to the page's height and back. Chromium
+        # then scrolls the focused field into view, a frame or two later, after the page was left
+        # at the bottom: a click computed in between lands beside its target (on a phone, the
+        # submit button's click arrived on the form). The page is left as it was found instead.
+        kept = page.evaluate(_KEEP)
+        page.screenshot(path=str(path), full_page=True)
+        page.evaluate(_RESTORE, kept)
         return path
 
     return take

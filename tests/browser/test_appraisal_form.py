@@ -36,5 +36,5 @@ def test_a_member_rates_the_others_row_by_row(page_as, as_user, shot, fake_clock
             page.locator(f"#f-ratings-{i}-{question}").select_option("qualified")
     page.locator("#f-ratings-0-party_spirit").select_option("excellent")
     shot(page, "form-appraisal-rows-m2")
-    page.locator("form.task-form button[type=submit]").press("Enter")
+    page.locator("form.task-form button[type=submit]").click()
     page.wait_for_selector("#inbox-status.ok")
