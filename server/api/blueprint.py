@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from werkzeug.routing import IntegerConverter
 
 from server import idempotency
-from server.api.messages import localized
+from server.api.messages import localized, with_localized
 from server.database import db
 from server.errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from server.hardening import JSON_LIMIT, drain_refused_body
@@ -47,7 +47,8 @@ class IdConverter(IntegerConverter):
 
 
 def error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Any:
-    body: dict[str, Any] = {"error": code, "message": message, "details": details or []}
+    # Each detail too (a form's field, a BPMN element): its message in the user's language.
+    body: dict[str, Any] = {"error": code, "message": message, "details": with_localized(details or [])}
     text = localized(message)  # the same in the user's language, for the pages (server/api/messages.py)
     if text is not None:
         body["localized"] = text

@@ -34,6 +34,7 @@ class ErrorDetail(BaseModel):
     message: str
     error_class: str | None = None  # a step that failed: what failed it (docs/security.md, incidents)
     incident_id: int | None = None  # ... and the incident it left
+    localized: str | None = None  # the message in the user's language (server/api/messages.py)
 
 
 class Error(BaseModel):
@@ -41,6 +42,7 @@ class Error(BaseModel):
 
     error: str
     message: str
+    localized: str | None = None  # the message in the user's language, when not English
     details: list[ErrorDetail]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from server.api.contract import declare
+from server.api.messages import with_localized
 from server.api.schemas.incidents import IncidentList, Retried
 from server.requests import me, read, write
 from server.workflow import incidents
@@ -19,7 +20,7 @@ TAGS = ("incidents",)
 @declare(ok=IncidentList, errors=(), tags=TAGS)
 def list_incidents() -> Any:
     """Open incidents of the instances I oversee (every one for a process designer)"""
-    return jsonify({"items": read(lambda s: incidents.open_incidents(s, me(s)))})
+    return jsonify({"items": with_localized(read(lambda s: incidents.open_incidents(s, me(s))))})
 
 
 @bp.post("/process-instances/<int:instance_id>/incidents/<int:incident_id>/retry")

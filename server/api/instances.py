@@ -12,6 +12,7 @@ from inbox import instance_views
 from server import audit
 from server.access import visible_unit_filter
 from server.api.contract import declare
+from server.api.messages import with_localized
 from server.api.schemas.instances import (
     Comment,
     CommentList,
@@ -77,7 +78,7 @@ def get_instance(instance_id: int) -> Any:
         instance = instance_views.get_visible_instance(session, instance_id, person)
         result = instance_views.instance_dict(session, instance, full=True)
         if incidents.may_see_incidents(session, person, instance):
-            result["incidents"] = incidents.of_instance(session, instance.id)
+            result["incidents"] = with_localized(incidents.of_instance(session, instance.id))
         return result
 
     return jsonify(read(fetch))

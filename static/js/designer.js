@@ -330,8 +330,8 @@
 
   function engineProblems(body) {
     const details = (body && body.details) || [];
-    if (!details.length) return [{ id: null, message: body.message || t("error"), severity: "error", source: "engine" }];
-    return details.map((d) => ({ id: d.element_id || null, message: d.message, severity: d.severity === "warning" ? "warning" : "error",
+    if (!details.length) return [{ id: null, message: body.localized || body.message || t("error"), severity: "error", source: "engine" }];
+    return details.map((d) => ({ id: d.element_id || null, message: d.localized || d.message, severity: d.severity === "warning" ? "warning" : "error",
       source: "engine" }));
   }
 
@@ -375,7 +375,7 @@
       showProblems();
       showTab("d-problems");
     }
-    status(`${t("designer: deploy failed")}: ${body.message || code}`, "error");
+    status(`${t("designer: deploy failed")}: ${body.localized || body.message || code}`, "error");
     return null;
   }
 

@@ -47,7 +47,7 @@
       case "x-min-date": return t("not before today");
       case "type": return t("bad type");
       case "additionalProperties": return t("not allowed");
-      default: return detail.message === "required" ? t("required") : detail.message;
+      default: return detail.message === "required" ? t("required") : detail.localized || detail.message;
     }
   }
   const baseType = (prop) => (Array.isArray(prop.type) ? prop.type.find((x) => x !== "null") : prop.type) || "string";

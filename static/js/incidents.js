@@ -23,7 +23,7 @@
         el("td", {}, i.title ? `${i.title} ` : "", el("code", {}, `${i.process_key} v${i.version}`)),
         el("td", {}, i.org_unit_name || "—"),
         el("td", {}, el("code", {}, i.element_id || "—")),
-        el("td", {}, el("strong", {}, i.error_class), el("div", { class: "incident-message" }, i.message)),
+        el("td", {}, el("strong", {}, i.error_class), el("div", { class: "incident-message" }, i.localized || i.message)),
         el("td", {}, String(i.occurrences)),
         el("td", {}, when(i.last_occurred_at)),
         el("td", { class: "row-actions" }, el("button", { type: "button", class: "secondary small retry", onclick: async () => {

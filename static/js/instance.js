@@ -39,7 +39,7 @@
         el("span", { class: `badge ${i.state === "open" ? "late" : ""}` }, t(`incident ${i.state}`)), " ",
         el("strong", {}, i.error_class), " ",
         el("span", { class: "meta" }, `${t("at element")}${t("colon")}${i.element_id || "—"} · ${i.occurrences} ${t("times")} · ${when(i.last_occurred_at)}`),
-        el("p", { class: "incident-message" }, i.message),
+        el("p", { class: "incident-message" }, i.localized || i.message),
         i.state === "open" ? el("button", { type: "button", class: "retry", onclick: async () => {
           status.textContent = "";
           try {

@@ -13,6 +13,7 @@ class Incident(Out):
     element_id: str | None = Field(description="the BPMN element whose script or expression failed")
     error_class: str = Field(description="TimeoutError, MemoryError, NameError, SystemExit …")
     message: str
+    localized: str | None = Field(None, description="the message in the user's language, when not English")
     cause: str = Field(description="task (a completion), timer (a fired timer) or step (a retry)")
     task_id: int | None
     occurrences: int
