@@ -48,7 +48,10 @@ def start_hook(session: Session, *, definition: ProcessDefinition, unit: OrgUnit
         data = {k: v for k, v in data.items() if k not in SERVER_KEYS}
     schema = form_schema(definition, definition.start_form)
     validate_form(schema, {k: v for k, v in data.items() if k not in SERVER_KEYS})
-    return {**START_DEFAULTS[definition.key], **data}
+    data = {**START_DEFAULTS[definition.key], **data}
+    if definition.key == REQUEST_KEY and actor is not None:
+        data["member"] = actor.username  # who asked is the talk's member: the record's summary and card name him
+    return data
 
 
 def request_talk(session: Session, actor: Person, org_unit: int | str | None, data: dict[str, Any]) -> Talk:

@@ -135,7 +135,7 @@ def talk_dict(session: Session, talk: Talk, viewer: Person) -> dict[str, Any]:
         "close_note": talk.close_note,
         "closed_at": iso(talk.closed_at),
         "created_at": iso(talk.created_at),
-        "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
+        "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name, "labels_en": t.labels_en,
                         "assignee": t.assignee.username if t.assignee else None, "due_at": iso(t.due_at)}
                        for t in tasks],
         "view": "record",

@@ -12,7 +12,7 @@
     "launch failed": "部署失败", "instance": "流程实例", "close": "关闭", "timetable": "各阶段截止日期",
     "board pledges": "公示栏", "board appraisal": "测评结果", "chart counts": "各单位承诺与测评进度", "chart stages": "支部所处阶段",
     "confirm launch": "确认部署", "launch scope": "将在“{unit}”及其下属全部党支部部署“{title}”，每个支部各建一个流程。部署后不能撤回。",
-    cancel: "取消",
+    cancel: "取消", "task due": "{name}（{due}）", "task sep": "；",
   }, {
     unit: "Unit", branches: "Branches", members: "Members", pledged: "Pledged", approved: "Approved", fulfilled: "Fulfilled",
     rated: "Fulfilment rated", appraised: "Appraised", overdue_pledges: "Overdue pledges", overdue_tasks: "Overdue tasks",
@@ -24,7 +24,7 @@
     "board pledges": "Public board", "board appraisal": "Appraisal", "chart counts": "Pledges and appraisal by unit",
     "chart stages": "Branches by stage", "confirm launch": "Launch now",
     "launch scope": "“{title}” will be launched in {unit} and every branch below it: one process per branch. This cannot be undone.",
-    cancel: "Cancel",
+    cancel: "Cancel", "task due": "{name} ({due})", "task sep": "; ",
   });
   const COLS = ["members", "pledged", "approved", "fulfilled", "appraised", "overdue_pledges", "overdue_tasks"];
   const root = document.getElementById("dashboard");
@@ -133,7 +133,8 @@
             p.pledge && p.pledge.fulfilment && p.pledge.fulfilment.report ? el("p", {}, p.pledge.fulfilment.report) : null,
             appraisal.has(username) ? el("p", {}, `${t("board appraisal")}${t("colon")}${appraisal.get(username).overall_label}`) : null,
             p.tasks.length ? el("p", {}, `${t("open tasks of")}${t("colon")}`,
-              p.tasks.map((x) => `${window.VG.en(x, "name")}${x.due_at ? `（${window.VG.dueText(x)}）` : ""}`).join("；")) : null,
+              p.tasks.map((x) => (x.due_at ? t("task due", { name: window.VG.en(x, "name"), due: window.VG.dueText(x) })
+                : window.VG.en(x, "name"))).join(t("task sep"))) : null,
           ].filter(Boolean));
         } }, p.name), p.pledge ? " ✓" : "", p.tasks.some((x) => x.overdue) ? el("span", { class: "badge late" }, t("overdue")) : null))),
       detail);

@@ -83,7 +83,7 @@
       el("h3", {}, `${p.seq}. ${p.description}`),
       pairs([["owner", personName(p.owner)], ["measure", p.measure], ["deadline", `${p.deadline}${p.overdue ? ` · ${t("overdue")}` : ""}`]]),
       p.follow_ups.length ? el("div", {}, el("h4", {}, t("follow-ups")), el("ol", { class: "history" }, p.follow_ups.map((f) =>
-        el("li", {}, el("time", {}, when(f.at)), ` ${personName(f.by)} · ${term("result", f.result)}：${f.note}`)))) : null,
+        el("li", {}, el("time", {}, when(f.at)), ` ${personName(f.by)} · ${term("result", f.result)}${t("colon")}${f.note}`)))) : null,
       open ? null : el("p", { class: "banner ok" }, t("closed by", { name: personName(p.closed_by), at: when(p.closed_at) }), p.close_note ? ` · ${p.close_note}` : ""),
       open && talk.actions.follow_up ? followUpForm(p) : null,
       open && talk.actions.close_problems ? (p.follow_ups.length ? closeForm(p) : el("p", { class: "meta" }, t("need follow-up first"))) : null);
@@ -99,7 +99,7 @@
         ["trigger", x.trigger ? term("trigger", x.trigger) : ""], ["topic", x.topic], ["answer due", x.answer_due_at && when(x.answer_due_at)],
         ["answered late", x.answered_late ? t("yes") : ""], ["scheduled at", x.scheduled_at && when(x.scheduled_at)],
         ["place", x.place], ["way", x.way && term("way", x.way)], ["held on", x.held_on]]),
-      x.open_tasks.map((task) => el("p", {}, el("a", { href: `/tasks/${task.id}` }, t("open task", { name: task.name }))))),
+      x.open_tasks.map((task) => el("p", {}, el("a", { href: `/tasks/${task.id}` }, t("open task", { name: window.VG.en(task, "name") }))))),
       el("section", { class: "card" }, el("h2", {}, t("record")),
         r ? pairs([["main content", r.main_content], ["measures", r.measures]]) : el("p", { class: "empty" }, t("no record")),
         r && r.confidential_visible && r.confidential ? el("div", { class: "confidential" }, el("h3", {}, t("confidential")), el("p", {}, r.confidential)) : null,
