@@ -19,34 +19,44 @@ def _mine(client, element_id):
     return next(t for t in items if t["element_id"] == element_id)
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366", "375"])
-def test_secretary_records_a_talk_with_a_problem_list(page_as, api_as, shot, viewport):
+RECORD_WORDS = {
+    "zh": {"way": "谈话方式", "add": "添加一项：反映的突出问题（问题清单）", "not before today": "不能早于今天"},
+    "en": {"way": "Way", "add": "Add: Problems raised", "not before today": "must not be before today"},
+}
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [(WIDE, "zh"), (PHONE, "zh"), (WIDE, "en"), (PHONE, "en")],
+                         ids=["1366-zh", "375-zh", "1366-en", "375-en"])
+def test_secretary_records_a_talk_with_a_problem_list(page_as, api_as, shot, viewport, lang):
+    words = RECORD_WORDS[lang]
     sec1 = api_as("sec1")
     _ok(sec1.call("POST", "/api/talks", {"org_unit": "demo-branch1", "kind": "periodic", "member": "m2",
                                          "talker": "sec1", "scheduled_at": "2026-12-04T15:00:00+08:00",
                                          "place": "支部活动室", "way": "face_to_face"}), 201)
     record = _mine(sec1, "RecordTalk")
-    page = page_as("sec1", viewport=viewport)
+    page = page_as("sec1", viewport=viewport, locale=lang)
+    if lang == "en":
+        page.goto("/lang/en")
     page.goto(f"/tasks/{record['id']}")
     page.wait_for_selector("[data-field=problems] .add-row")
     assert "李芳" in page.locator(".context").inner_text()  # the member by name in the summary
     assert page.locator("textarea#f-problems").count() == 0  # no JSON box
     page.fill("#f-held_on", "2026-12-04")
-    page.get_by_label("谈话方式").select_option("face_to_face")
+    page.get_by_label(words["way"]).select_option("face_to_face")
     page.fill("#f-main_content", "交流了近期工作和家庭情况")
     for i, (text, owner, deadline) in enumerate([("孩子入学有困难", "李芳", "2027-01-15"),
                                                  ("社区志愿服务时间冲突", "第一党支部书记", "2026-01-15")]):
-        page.get_by_role("button", name="添加一项：反映的突出问题（问题清单）").click()
+        page.get_by_role("button", name=words["add"]).click()
         page.fill(f"#f-problems-{i}-description", text)
         page.locator(f"#f-problems-{i}-owner").select_option(label=owner)
         page.fill(f"#f-problems-{i}-measure", "支部协调，限期解决")
         page.fill(f"#f-problems-{i}-deadline", deadline)
-    # The second deadline is last January: refused beside that row's field, in Chinese.
+    # The second deadline is last January: refused beside that row's field, in the page's language.
     page.click("form.task-form button[type=submit]")
-    page.wait_for_selector("[data-field='problems.1.deadline'] .field-error:has-text('不能早于今天')")
+    page.wait_for_selector(f"[data-field='problems.1.deadline'] .field-error:has-text('{words['not before today']}')")
     assert page.url.endswith(f"/tasks/{record['id']}")
     page.fill("#f-problems-1-deadline", "2027-01-20")
-    shot(page, f"form-talk-record-problems-sec1-{viewport['width']}")
+    shot(page, f"form-talk-record-problems-sec1-{viewport['width']}-{lang}")
     page.click("form.task-form button[type=submit]")
     page.wait_for_selector("#inbox-status.ok")
     talks = _ok(sec1.call("GET", "/api/talks/problems?org_unit=demo-branch1"))
