@@ -8,16 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import PHONE
 from tests.browser.designer_helpers import commit, open_designer
 
 pytestmark = pytest.mark.browser
 
+WIDE = {"width": 1366, "height": 900}
 SAID = {"zh": ("校验通过", "已部署"), "en": ("Valid", "Deployed")}
 
 
-@pytest.mark.parametrize(("viewport", "locale"), [(PHONE, "zh"), (PHONE, "en"), (DESKTOP, "en")],
-                         ids=["phone-zh", "phone-en", "desktop-en"])
+@pytest.mark.parametrize(("viewport", "locale"), [(PHONE, "zh"), (PHONE, "en"), (WIDE, "en"), (WIDE, "zh")],
+                         ids=["phone-zh", "phone-en", "desktop-en", "desktop-zh"])
 def test_edit_and_deploy(page_as: Any, api_as: Any, shot: Any, viewport: Any, locale: str) -> None:
     width = "phone" if viewport is PHONE else "desktop"
     key = f"vg_{width}_{locale}"
