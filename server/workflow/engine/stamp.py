@@ -10,8 +10,9 @@ task ids and the current time into the template's JSON (``stamp``): what ``Run.s
 That is only sound when the walk to the first waiting point never looks at the data. The
 template is refused (``start_stamp`` gives None, the caller runs the engine) when the walk
 evaluated any script, condition or expression, ended, waits on a timer, started a part or a
-subprocess, or when a placeholder shows up anywhere but as a whole value. A value that is
-not plain JSON (str, int, float, bool, None, lists and dicts of them) is not stamped either.
+subprocess, failed on the placeholders, or when a placeholder shows up anywhere but as a whole
+value. A value that is not plain JSON (str, int, float, bool, None, lists and dicts of them)
+is not stamped either.
 """
 
 from __future__ import annotations
@@ -132,7 +133,10 @@ class StartStamp:
         engine = _WatchedEngine(calendar)
         run._wf.script_engine = engine
         born = time.time()
-        snapshot = run.advance()
+        try:
+            snapshot = run.advance()
+        except Exception:  # noqa: BLE001 - placeholders are not the data: such a step runs the engine
+            return None
         workflow = run._wf
         if (engine.used() or snapshot.completed or snapshot.timers or snapshot.new_parts or snapshot.parts_running
                 or snapshot.cancelled_parts or workflow.subprocesses
