@@ -208,13 +208,16 @@ def markdown(doc: dict[str, Any]) -> str:
         out += ["## scale-launch: branch runs created per second by a campaign launch", "",
                 f"Variant: {sl['variant']}.", ""] + _run_line(sl)
         rows = [["embedded SQLite (thread)", int(n), "", r["median_per_s"], r["best_per_s"],
+                 r.get("median_cpu_ms_per_branch"),
                  ", ".join(f"{x['per_s']} (load {x['load_before']})" for x in r["runs"])]
                 for n, r in sl["embedded"].items()]
         scale_out = sl.get("scale_out") or {}
         rows += [["scale-out PostgreSQL (Celery)", scale_out["branches"], int(w), r["median_per_s"], r["best_per_s"],
+                  r.get("median_cpu_ms_per_branch"),
                   ", ".join(f"{x['per_s']} (load {x['load_before']})" for x in r["runs"])]
                  for w, r in scale_out.get("workers", {}).items()]
-        out += _table(["mode", "branches", "workers", "median /s", "best /s", "rounds /s (load average before)"], rows)
+        out += _table(["mode", "branches", "workers", "median /s", "best /s", "CPU ms / branch (median)",
+                       "rounds /s (load average before)"], rows)
         if scale_out.get("two_per_one") is not None:
             out += [f"2 workers / 1 worker (medians): {scale_out['two_per_one']}", ""]
     if doc.get("memory"):

@@ -5,6 +5,11 @@ district of ``branches`` branches of 50 members (``bench.org``):
 
 * **embedded** (SQLite, ``python -m server serve``: what ``make run`` does): the launch runs in a
   thread of the web process; sizes ``scale_launch_branches`` (400 and 2,000);
+Besides the rate, each launch records the CPU that the processes doing it spent per branch
+(user + system time from ``/proc`` of the web server's processes, and of the Celery workers in
+scale-out mode; PostgreSQL's own processes are not counted): on a machine shared with other
+work the rate follows the load average, the CPU per branch far less.
+
 * **scale-out** (PostgreSQL, gunicorn with ``VANGUARD_SCHEDULER=off VANGUARD_LAUNCHES=celery``,
   as ``make scale-out``): the web process hands each launch to Celery workers
   (``server.worker``, one process each, ``--concurrency 1``, a queue of their own on the
@@ -32,7 +37,7 @@ from sqlalchemy import text
 
 from bench import campaign
 from bench.harness import Bench, Env
-from bench.server import PYTHON, ROOT, server_env
+from bench.server import PYTHON, ROOT, _children, server_env
 
 PER_BRANCH = 50
 
@@ -41,20 +46,48 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _launch(env: Env) -> dict[str, Any]:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(roots: list[int]) -> float:
+    """User + system CPU of these processes and their children (from /proc), in seconds."""
+    total, seen, todo = 0, set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+        todo.extend(_children(pid))
+    return total / TICK
+
+
+def _launch(env: Env, processes: list[int]) -> dict[str, Any]:
+    """One launch; the CPU its processes (the server's, or the Celery workers') spent on it, too:
+    on a machine shared with other work the rate follows the load, the CPU per branch much less."""
     admin = env.client(env.org.admin)
     load = _load()
+    cpu = _cpu_seconds(processes)
     done = campaign.launch(env, admin, poll=0.02)
+    cpu = _cpu_seconds(processes) - cpu
     admin.close()
     created = done["launch"]["created"]
     return {"branches": created, "seconds": done["done_s"], "accepted_s": done["accepted_s"],
             "batches": done["launch"]["batches"], "per_s": round(created / done["done_s"], 1),
+            "cpu_ms_per_branch": round(1000 * cpu / created, 2) if created else None,
             "load_before": load, "load_after": _load()}
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    cpu = [r["cpu_ms_per_branch"] for r in runs if r["cpu_ms_per_branch"]]
     return {"median_per_s": round(statistics.median(r["per_s"] for r in runs), 1),
-            "best_per_s": max(r["per_s"] for r in runs), "runs": runs}
+            "best_per_s": max(r["per_s"] for r in runs),
+            "median_cpu_ms_per_branch": round(statistics.median(cpu), 2) if cpu else None, "runs": runs}
 
 
 class Workers:
@@ -121,7 +154,8 @@ def scale_launch(bench: Bench) -> None:
         name = f"scale-launch-sqlite-{branches}"
         with bench.server(name, "sqlite", branches * PER_BRANCH, workflows=campaign.FILES) as env:
             env.server.phase("launch")
-            runs = [_launch(env) for _ in range(o.scale_launch_rounds)]
+            assert env.server.proc is not None
+            runs = [_launch(env, [env.server.proc.pid]) for _ in range(o.scale_launch_rounds)]
             assert _branch_runs(env) == branches * len(runs)
         out["embedded"][str(branches)] = _summary(runs)
         bench.log(f"    embedded SQLite, {branches} branches: {out['embedded'][str(branches)]['median_per_s']}/s "
@@ -139,8 +173,9 @@ def scale_launch(bench: Bench) -> None:
         runs: dict[int, list[dict[str, Any]]] = {n: [] for n in o.scale_launch_workers}
         for _ in range(o.scale_launch_rounds):
             for count in o.scale_launch_workers:
-                with Workers(env, count, queue, broker):
-                    runs[count].append(_launch(env))
+                with Workers(env, count, queue, broker) as workers:
+                    assert env.server.proc is not None
+                    runs[count].append(_launch(env, [env.server.proc.pid, *(p.pid for p in workers.procs)]))
                 bench.log(f"    scale-out PostgreSQL, {count} worker(s), {branches} branches: "
                           f"{runs[count][-1]['per_s']}/s")
     out["scale_out"] = {"branches": branches, "workers": {str(n): _summary(r) for n, r in runs.items()}}
