@@ -8,11 +8,15 @@ import json
 import re
 from typing import Any
 
+import pytest
+from celery import Celery
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from server import startup
 from server.campaign import launch as campaign_launch
 from server.campaign.models import CampaignLaunch
+from server.config import ConfigError, Settings
 from server.database import db
 from server.workflow import stamping
 from tests.campaign.test_campaign_api import PLAN, complete, launch, ok, progress, tasks, wait_for_launch
@@ -149,3 +153,19 @@ def test_a_creation_that_meets_another_batch_s_branches_starts_over_and_skips_th
         row = s.scalar(select(CampaignLaunch).where(CampaignLaunch.id == launch_id))
         assert row is not None and (row.state, row.created, row.error) == ("done", 3, None)
     assert len(_branch_ids(body["campaign"]["id"])) == 3
+
+
+def test_in_scale_out_mode_a_launch_goes_to_the_celery_workers_as_several_tasks(monkeypatch):
+    sent: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(Celery, "send_task", lambda self, name, args=None, queue=None, **kw: sent.append(
+        (name, args, queue)))
+    monkeypatch.setenv("VANGUARD_CELERY_QUEUE", "launch-test")
+    startup.use_launch_runner(Settings(database_url="sqlite://", secret_key="x", launches="celery", launch_tasks=3))
+    try:
+        campaign_launch.dispatch_launch(42)
+    finally:
+        startup.use_launch_runner(Settings(database_url="sqlite://", secret_key="x"))
+    assert sent == [("vanguard.run_launch", (42,), "launch-test")] * 3
+    assert campaign_launch._dispatcher is campaign_launch._thread_dispatcher
+    with pytest.raises(ConfigError):
+        Settings(database_url="sqlite://", secret_key="x", launches="cron").check()
