@@ -106,7 +106,7 @@ scale-out: $(VENV_STAMP) $(VENDOR_STAMP) services migrate
 	$(VENV)/bin/celery -A server.worker worker --loglevel=INFO & celery_pid=$$!; \
 	trap 'kill $$celery_pid 2>/dev/null || true; wait $$celery_pid 2>/dev/null || true' EXIT; \
 	trap 'exit 130' INT TERM; \
-	VANGUARD_SCHEDULER=off $(VENV)/bin/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) server.wsgi:app
+	VANGUARD_SCHEDULER=off VANGUARD_LAUNCHES=celery $(VENV)/bin/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) server.wsgi:app
 
 # --- Checks ------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import activities, orgchanges, report, scenarios
+from bench import activities, orgchanges, report, scale_launch, scenarios
 from bench import db as bdb
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
@@ -34,6 +34,7 @@ RUNNERS = {
     "inbox": scenarios.inbox,
     "org": orgchanges.org,
     "activities": activities.activities,
+    "scale-launch": scale_launch.scale_launch,
 }
 
 
@@ -51,6 +52,9 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--duration", type=float, help="seconds of each throughput run (floor: a third of it)")
     p.add_argument("--inbox-rows", help="backend=rows,…, e.g. postgresql=1000000,sqlite=200000")
     p.add_argument("--backends", help="backends for 'complete' (sqlite,postgresql)")
+    p.add_argument("--launch-branches", type=_ints, help="district sizes (branches) for 'scale-launch' (400,2000)")
+    p.add_argument("--launch-workers", type=_ints, help="Celery workers for 'scale-launch' in scale-out (1,2)")
+    p.add_argument("--launch-rounds", type=int, help="launches per size and per worker count in 'scale-launch' (3)")
     p.add_argument("--no-postgres", action="store_true", help="skip everything that needs PostgreSQL")
     p.add_argument("--out", type=Path, help="folder for the results (default bench/results)")
     p.add_argument("--name", help="file name of the results without extension")
@@ -78,6 +82,12 @@ def parse(argv: list[str]) -> Options:
         o.inbox_rows = {k: int(v.replace("_", "")) for k, v in (x.split("=") for x in a.inbox_rows.split(","))}
     if a.backends:
         o.complete_backends = a.backends.split(",")
+    if a.launch_branches:
+        o.scale_launch_branches = a.launch_branches
+    if a.launch_workers:
+        o.scale_launch_workers = a.launch_workers
+    if a.launch_rounds:
+        o.scale_launch_rounds = a.launch_rounds
     o.out = a.out or ROOT / "bench" / "results"
     o.name = a.name or o.name
     o.keep = a.keep

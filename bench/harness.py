@@ -20,7 +20,7 @@ from bench.org import BENCH_PASSWORD, Org, generate
 from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
-SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities")
+SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities", "scale-launch")
 
 
 @dataclass
@@ -54,6 +54,9 @@ class Options:
     activity_district_samples: int = 12
     activity_uploads: int = 10
     workers: int = 2
+    scale_launch_branches: list[int] = field(default_factory=lambda: [400, 2000])
+    scale_launch_rounds: int = 3
+    scale_launch_workers: list[int] = field(default_factory=lambda: [1, 2])
     rounds: int = 6
     out: Path = Path("bench/results")
     name: str = "latest"
@@ -90,6 +93,8 @@ class Options:
             activity_samples=3,
             activity_district_samples=2,
             activity_uploads=2,
+            scale_launch_branches=[10],
+            scale_launch_rounds=1,
             rounds=2,
             name="smoke",
         )
@@ -134,7 +139,8 @@ class Bench:
 
     @contextmanager
     def server(self, name: str, backend: str, members: int, *, mode: str = "embedded", ours: bool = True,
-               workflows: Sequence[str] = ("activity_report.bpmn",)) -> Iterator[Env]:
+               workflows: Sequence[str] = ("activity_report.bpmn",),
+               env: dict[str, str] | None = None) -> Iterator[Env]:
         workdir = self.options.workdir / name
         workdir.mkdir(parents=True, exist_ok=True)
         url = bdb.fresh_database(backend, name, workdir)
@@ -146,7 +152,8 @@ class Bench:
             engine = bdb.engine_for(url)
             org = generate(engine, members)
             ensure_tables(engine)
-            server = Server(url, workdir, mode=mode, workers=self.options.workers, name=name, workflows=workflows)
+            server = Server(url, workdir, mode=mode, workers=self.options.workers, name=name, workflows=workflows,
+                            env=env)
             server.start()
             self.log(f"  [{name}] {backend} {mode}, {org.member_count} members in {len(org.branches)} branches, "
                      f"ready in {time.perf_counter() - started:.1f} s")

@@ -39,6 +39,13 @@ def targets(results: dict[str, Any], memory: dict[str, Any], smoke: bool) -> lis
         rows.append(_target(f"launch of {launch.get('members'):,} members", "≤ 15 s (at 10,000)",
                             f"{launch.get('seconds')} s", (launch.get("seconds", 1e9) <= 15) if full else None,
                             "" if full else "the real launch at 10,000 members was not measured: see launch"))
+    scale = results.get("scale-launch", {})
+    for branches, row in scale.get("embedded", {}).items():
+        rows.append(_target(f"launch, embedded SQLite, {int(branches):,} branches", "≥ 400 branches/s",
+                            f"{row['median_per_s']}/s (median)", row["median_per_s"] >= 400 if not smoke else None))
+    if scale.get("scale_out", {}).get("two_per_one") is not None:
+        two_per_one = scale["scale_out"]["two_per_one"]
+        rows.append(_target("launch, scale-out: 2 Celery workers / 1", "> 1 (scales)", two_per_one, two_per_one > 1))
     for backend, inbox in results.get("inbox", {}).get("backends", {}).items():
         for key in ("secretary_claimable", "org_admin_subtree"):
             q = inbox.get(key)
@@ -196,6 +203,23 @@ def markdown(doc: dict[str, Any]) -> str:
                       [[backend, f"{b['upload']['pixels']}, {b['upload']['photo_bytes'] // 1024} KB",
                         b["upload"]["p50_ms"], b["upload"]["p95_ms"], b["thumbnail"]["p50_ms"],
                         b["thumbnail"]["p95_ms"]] for backend, b in res["activities"]["backends"].items()])
+    if "scale-launch" in res:
+        sl = res["scale-launch"]
+        out += ["## scale-launch: branch runs created per second by a campaign launch", "",
+                f"Variant: {sl['variant']}.", ""] + _run_line(sl)
+        rows = [["embedded SQLite (thread)", int(n), "", r["median_per_s"], r["best_per_s"],
+                 r.get("median_cpu_ms_per_branch"),
+                 ", ".join(f"{x['per_s']} (load {x['load_before']})" for x in r["runs"])]
+                for n, r in sl["embedded"].items()]
+        scale_out = sl.get("scale_out") or {}
+        rows += [["scale-out PostgreSQL (Celery)", scale_out["branches"], int(w), r["median_per_s"], r["best_per_s"],
+                  r.get("median_cpu_ms_per_branch"),
+                  ", ".join(f"{x['per_s']} (load {x['load_before']})" for x in r["runs"])]
+                 for w, r in scale_out.get("workers", {}).items()]
+        out += _table(["mode", "branches", "workers", "median /s", "best /s", "CPU ms / branch (median)",
+                       "rounds /s (load average before)"], rows)
+        if scale_out.get("two_per_one") is not None:
+            out += [f"2 workers / 1 worker (medians): {scale_out['two_per_one']}", ""]
     if doc.get("memory"):
         out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
         out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],

@@ -183,7 +183,8 @@ class Server:
     """One server process tree on a free port; a context manager."""
 
     def __init__(self, database_url: str, workdir: Path, *, mode: str = "embedded", workers: int = 2,
-                 name: str = "server", workflows: Sequence[str] = ("activity_report.bpmn",)):
+                 name: str = "server", workflows: Sequence[str] = ("activity_report.bpmn",),
+                 env: dict[str, str] | None = None):
         if mode not in ("embedded", "scale-out"):
             raise ValueError(f"unknown mode {mode}")
         self.database_url = database_url
@@ -197,6 +198,7 @@ class Server:
         self.memory: MemorySampler | None = None
         self.log_path = workdir / f"{name}.log"
         self.workflows = tuple(workflows)
+        self.extra_env = dict(env or {})
 
     def command(self) -> list[str]:
         if self.mode == "embedded":
@@ -210,6 +212,7 @@ class Server:
                  "VANGUARD_WORKFLOWS_DIR": str(workflows_dir(self.workdir / "workflows", self.workflows))}
         if self.mode == "scale-out":
             extra["VANGUARD_SCHEDULER"] = "off"
+        extra.update(self.extra_env)
         env = server_env(self.database_url, self.workdir / "instance", **extra)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -97,8 +97,33 @@ def _insert(
     """Inbox rows for tasks that became ready, with who may claim them, their due-date jobs
     and their audit rows: one statement per table however many there are (a branch's
     mobilisation opens fifty)."""
-    if not fresh:
-        return
+    if fresh:
+        _write(session, [_build(session, instance, definition, fresh, now)])
+
+
+def open_many(session: Session, definition: ProcessDefinition,
+              started: list[tuple[ProcessInstance, Snapshot]]) -> None:
+    """Rows for the ready tasks of instances just started together, as ``sync`` writes them for
+    one new instance, in one statement per table for all of them (a campaign launch's batch)."""
+    now = clock.now()
+    built = [_build(session, instance, definition, [(h, None) for h in snapshot.human_tasks], now)
+             for instance, snapshot in started if snapshot.human_tasks]
+    if built:
+        _write(session, built)
+
+
+_Built = tuple[ProcessInstance, list[dict[str, Any]], list[Any], list[Any], list[Any]]
+
+
+def _build(
+    session: Session,
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    fresh: list[tuple[HumanTask, InstancePart | None]],
+    now: Any,
+) -> _Built:
+    """The rows of ``_insert`` for one instance, not yet written: (instance, task rows, their
+    candidates, their closing times, their assignees' usernames)."""
     unit = instance.org_unit
     labels = {s["code"]: s["label"] for s in definition.stages}
     labels_en = {s["code"]: s.get("label_en") for s in definition.stages}
@@ -158,9 +183,18 @@ def _insert(
         offers.append(offer if role_expr and not assignee_var else [])
         assignees.append(username)
         rows.append(row)
+    return instance, rows, offers, closes, assignees
+
+
+def _write(session: Session, built: list[_Built]) -> None:
+    """Write what ``_build`` made, for one instance or many: one statement per table."""
     session.flush()  # the rows these refer to (a part just started, a ledger row) exist first
     connection = session.connection()
+    rows = [row for _, instance_rows, _, _, _ in built for row in instance_rows]
     ids = connection.execute(_INSERT_TASKS, rows).scalars().all()
+    offers = [offer for _, _, instance_offers, _, _ in built for offer in instance_offers]
+    closes = [at for _, _, _, instance_closes, _ in built for at in instance_closes]
+    assignees = [username for *_, instance_assignees in built for username in instance_assignees]
     candidates = [{"task_id": task_id, "org_unit_id": unit_id, "role": role}
                   for task_id, pairs in zip(ids, offers, strict=True) for unit_id, role in pairs]
     if candidates:
@@ -170,7 +204,7 @@ def _insert(
     if jobs:
         connection.execute(_INSERT_JOBS, jobs)
     audit.record_all(session, [
-        audit.event("task.created", actor=None, instance_id=instance.id, task_id=task_id,
+        audit.event("task.created", actor=None, instance_id=row["instance_id"], task_id=task_id,
                     element_id=row["element_id"], assignee=username)
         for task_id, row, username in zip(ids, rows, assignees, strict=True)
     ])

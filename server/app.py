@@ -23,7 +23,7 @@ from server.hardening import StrictJSONProvider, StrictRequest, TrustedProxies, 
 from server.ops import telemetry
 from server.ops import upgrade as ops_upgrade
 from server.ops.version import release
-from server.startup import on_start, start_background
+from server.startup import on_start, start_background, use_launch_runner
 from server.web import assets, web_bp
 from server.web.health import health_bp
 
@@ -123,6 +123,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    use_launch_runner(settings)
     if app.config.get("VANGUARD_STARTUP", True):
         log.info("Vanguard %s starting: %s", release(), settings.summary())
         on_start(app, settings)

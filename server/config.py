@@ -14,6 +14,7 @@
 | ``VANGUARD_SHIPPED_SCHEDULES`` | ``1``: at start, every top unit without one gets the schedules the seeds ask for (the quarterly excellent-member selection in every branch, enabled, editable at ``/api/schedules``); ``0``: none are added | on |
 | ``VANGUARD_SCHEDULER`` | ``embedded``: a thread in the web process fires timers; ``off``: a separate worker does | ``embedded`` |
 | ``VANGUARD_BROKER_URL`` | Celery broker for scale-out mode | ``redis://127.0.0.1:6379/0`` |
+| ``VANGUARD_LAUNCHES`` / ``VANGUARD_LAUNCH_TASKS`` | who creates a campaign's branch runs: ``thread`` (a thread of the web process that took the request) or ``celery`` (the Celery workers: that many ``vanguard.run_launch`` tasks per launch, which claim its batches side by side; scale-out mode, ``make scale-out``) | ``thread`` / ``4`` |
 | ``VANGUARD_CELERY_QUEUE`` / ``VANGUARD_DISPATCH_INTERVAL`` / ``VANGUARD_DISPATCH_LEASE`` | Celery queue name; seconds between dispatcher passes; seconds a dispatched job is leased (read by ``server.worker``) | ``vanguard`` / ``1`` / ``30`` |
 | ``HOST`` / ``VANGUARD_THREADS`` | address and threads of ``python -m server serve`` | ``127.0.0.1`` / ``8`` |
 | ``VANGUARD_SMTP_HOST`` / ``VANGUARD_SMTP_PORT`` / ``VANGUARD_MAIL_FROM`` | e-mail for reminders; unset: reminders stay in-app | unset / ``25`` / ``vanguard@localhost`` |
@@ -79,6 +80,9 @@ def forbid_in_production(settings: Settings, what: str) -> None:
         raise ConfigError(f"{what} is refused when VANGUARD_ENV=production (a demo or training server only)")
 
 
+LAUNCH_RUNNERS = ("thread", "celery")
+
+
 @dataclass
 class Settings:
     database_url: str
@@ -93,6 +97,8 @@ class Settings:
     scheduler: str = "embedded"
     shipped_schedules: bool = True
     broker_url: str = "redis://127.0.0.1:6379/0"
+    launches: str = "thread"
+    launch_tasks: int = 4
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "vanguard@localhost"
@@ -132,6 +138,8 @@ class Settings:
             scheduler=env.get("VANGUARD_SCHEDULER", "embedded"),
             shipped_schedules=_flag(env.get("VANGUARD_SHIPPED_SCHEDULES", "1")),
             broker_url=env.get("VANGUARD_BROKER_URL", "redis://127.0.0.1:6379/0"),
+            launches=env.get("VANGUARD_LAUNCHES", "thread").strip().lower() or "thread",
+            launch_tasks=int(env.get("VANGUARD_LAUNCH_TASKS", "4")),
             smtp_host=env.get("VANGUARD_SMTP_HOST") or None,
             smtp_port=int(env.get("VANGUARD_SMTP_PORT", "25")),
             mail_from=env.get("VANGUARD_MAIL_FROM", "vanguard@localhost"),
@@ -164,6 +172,8 @@ class Settings:
         """Refuse what this mode must not run with (``ConfigError``); called again by ``bootstrap``."""
         if self.env not in ENVIRONMENTS:
             raise ConfigError(f"VANGUARD_ENV={self.env!r}: use one of {', '.join(ENVIRONMENTS)}")
+        if self.launches not in LAUNCH_RUNNERS:
+            raise ConfigError(f"VANGUARD_LAUNCHES={self.launches!r}: use one of {', '.join(LAUNCH_RUNNERS)}")
         if not self.production:
             return
         if len(self.secret_key) < MIN_SECRET_LENGTH:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 
+from celery import Celery
 from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from server import demo
-from server.campaign.launch import resume_launches
+from server.campaign.launch import resume_launches, set_launch_dispatcher
 from server.campaign.shipped import ensure_shipped_schedules
 from server.config import Settings
 from server.database import db
@@ -61,3 +63,21 @@ def start_background(settings: Settings) -> None:
     resumed = resume_launches()
     if resumed:
         log.info("resumed campaign launches %s", resumed)
+
+
+def use_launch_runner(settings: Settings) -> None:
+    """Who creates a campaign's branch runs once its launch is recorded (``VANGUARD_LAUNCHES``):
+    a thread of this process, or the Celery workers (``server.worker.run_launch``), to which
+    ``launch_tasks`` tasks per launch are sent by name so that several workers share it."""
+    if settings.launches != "celery":
+        set_launch_dispatcher(None)
+        return
+    sender = Celery("vanguard-web", broker=settings.broker_url)
+    queue = os.environ.get("VANGUARD_CELERY_QUEUE", "vanguard")
+    tasks = max(1, settings.launch_tasks)
+
+    def dispatch(launch_id: int) -> None:
+        for _ in range(tasks):
+            sender.send_task("vanguard.run_launch", args=(launch_id,), queue=queue)
+
+    set_launch_dispatcher(dispatch)

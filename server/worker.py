@@ -145,14 +145,21 @@ app.steps["worker"].add(Dispatcher)
 
 @app.task(name="vanguard.run_launch")
 def run_launch(launch_id: int) -> None:
-    """Create a campaign's branch instances batch by batch (safe to run twice)."""
+    """Create a campaign's branch instances batch by batch (safe to run twice, and several at
+    once: each batch claims its own units; ``server.campaign.launch``)."""
     launch.run_launch(launch_id)
+
+
+def _dispatch_launch(launch_id: int) -> None:
+    """``VANGUARD_LAUNCH_TASKS`` tasks per launch: the workers claim its batches side by side."""
+    for _ in range(max(1, _settings.launch_tasks)):
+        run_launch.apply_async((launch_id,), queue=QUEUE)
 
 
 @signals.worker_ready.connect
 def _resume_launches(**_: Any) -> None:
     """Launches a dead process left half-done are finished by the workers."""
-    launch.set_launch_dispatcher(lambda launch_id: run_launch.apply_async((launch_id,), queue=QUEUE))
+    launch.set_launch_dispatcher(_dispatch_launch)
     resumed = launch.resume_launches()
     if resumed:
         log.info("resumed campaign launches %s", resumed)

@@ -27,6 +27,8 @@ CHECKED = "talk.appraisal_checked"
 def on_branch_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
     if snapshot.part is not None:
         return  # appraisals are published by the branch's main workflow
+    if instance.lock_version == 1:
+        return  # a branch's first save (its start) has nothing of the kind yet
     branch = session.get(CampaignBranch, instance.id)
     if branch is None or branch.appraisal_published_at is None:
         return

@@ -45,6 +45,8 @@ def on_selection_saved(session: Session, instance: ProcessInstance, snapshot: Sn
 def on_branch_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
     if snapshot.part is not None:
         return  # commendations are written by the branch's main workflow
+    if instance.lock_version == 1:
+        return  # a branch's first save (its start) has nothing of the kind yet
     branch = session.get(CampaignBranch, instance.id)
     if branch is None or branch.commended_at is None:
         return

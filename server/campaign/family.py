@@ -10,6 +10,7 @@ from server.workflow.hooks import ProcessFamily
 CAMPAIGN_FAMILY = ProcessFamily(
     name="vanguard campaign",
     starts={CAMPAIGN: starts.start_campaign, BRANCH: starts.start_branch},
+    batch_starts={BRANCH: starts.start_branches},
     saves={CAMPAIGN: starts.on_saved, BRANCH: starts.on_saved},
     completions=ledgers.COMPLETIONS,
     withdrawals={BRANCH: absences.record_withdrawal},

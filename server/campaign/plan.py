@@ -35,7 +35,7 @@ from server.campaign.models import (
 )
 from server.errors import Invalid, NotFound
 from server.org.models import OrgUnit, Person
-from server.org.tree import is_branch_member, members_of_branch
+from server.org.tree import MEMBER_ROLES, is_branch_member, members_of_branch, people_of_branches
 from server.workflow.hooks import Completion
 
 CAMPAIGN = "vanguard_campaign"
@@ -96,7 +96,27 @@ def members_of(session: Session, unit_id: int) -> list[Person]:
 def raters_of(session: Session, unit_id: int) -> list[Person]:
     """Who rates in the mass appraisal: the branch's members (its party groups' included) and its
     masses representatives."""
-    return members_of_branch(session, _unit(session, unit_id), ("member", "masses_rep"))
+    return members_of_branch(session, _unit(session, unit_id), RATER_ROLES)
+
+
+RATER_ROLES = ("member", "masses_rep")
+
+
+def members_and_raters(session: Session,
+                       units: list[OrgUnit]) -> dict[int, tuple[list[str], list[str], dict[str, str]]]:
+    """``members_of`` and ``raters_of`` of many branches at once (a launch's batch), by unit id:
+    (members' usernames, raters' usernames, rater's username → display name)."""
+    people = people_of_branches(session, units, RATER_ROLES)
+    result = {}
+    for unit in units:
+        members: dict[str, str] = {}
+        raters: dict[str, str] = {}
+        for person in people[unit.id]:
+            raters[person.username] = person.display_name
+            if person.role in MEMBER_ROLES:
+                members[person.username] = person.display_name
+        result[unit.id] = (list(members), list(raters), raters)
+    return result
 
 
 def holds_role_in(session: Session, person: Person, unit_id: int, roles: tuple[str, ...]) -> bool:

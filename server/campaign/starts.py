@@ -23,9 +23,8 @@ from server.campaign.plan import (
     CAMPAIGN,
     CAMPAIGN_UNIT_TYPES,
     STAGES,
-    members_of,
+    members_and_raters,
     parse_date,
-    raters_of,
     target_units_query,
     today,
 )
@@ -79,25 +78,34 @@ def start_campaign(session: Session, *, definition: ProcessDefinition, unit: Org
 
 def start_branch(session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
                   actor: Person | None, parent_id: int | None) -> dict[str, Any]:
+    return start_branches(session, definition=definition, units=[unit], data=data, actor=actor,
+                          parent_id=parent_id)[0]
+
+
+def start_branches(session: Session, *, definition: ProcessDefinition, units: list[OrgUnit], data: dict[str, Any],
+                   actor: Person | None, parent_id: int | None) -> list[dict[str, Any]]:
+    """A branch run's start data (``start_branch``) for many branches at once: a launch's batch."""
     campaign = session.get(Campaign, parent_id) if parent_id is not None else None
     if campaign is None:
         raise Invalid(
             f"'{BRANCH}' is started by launching a '{CAMPAIGN}', not by hand",
             [{"field": "process_key", "message": "started by a campaign launch only"}],
         )
-    members = members_of(session, unit.id)
-    raters = raters_of(session, unit.id)
-    names = {p.username: p.display_name for p in raters}
-    return {
-        "title": f"{campaign.title}·{unit.name}",
-        "campaign_id": campaign.instance_id,
-        "campaign_theme": campaign.theme,
-        "campaign_carrier": campaign.carrier,
-        "timetable": dict(campaign.timetable),
-        "members": [p.username for p in members],
-        "raters": [p.username for p in raters],
-        "member_names": names,
-    }
+    people = members_and_raters(session, units)
+    starts = []
+    for unit in units:
+        members, raters, names = people[unit.id]
+        starts.append({
+            "title": f"{campaign.title}·{unit.name}",
+            "campaign_id": campaign.instance_id,
+            "campaign_theme": campaign.theme,
+            "campaign_carrier": campaign.carrier,
+            "timetable": dict(campaign.timetable),
+            "members": members,
+            "raters": raters,
+            "member_names": names,
+        })
+    return starts
 
 
 def _after_commit(session: Session, fn: Callable[[], None]) -> None:
@@ -130,7 +138,7 @@ def _record_branch(session: Session, instance: ProcessInstance, snapshot: Snapsh
         rater_count=len(data.get("raters") or []),
         review_member_comments=[],
     ))
-    session.flush()
+    # Not flushed here: a launch's batch writes its branches' rows together (the next query or the commit).
 
 
 def _record_campaign(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
@@ -137,6 +138,41 @@ def members_of_branch(session: Session, unit: OrgUnit, roles: tuple[str, ...] = 
             .distinct()
         )
     )
+
+
+class BranchPerson(NamedTuple):
+    """One person holding a role in a branch or one of its party groups (``people_of_branches``)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+
+def people_of_branches(session: Session, units: list[OrgUnit], roles: tuple[str, ...]) -> dict[int, list[BranchPerson]]:
+    """For many branches at once (a campaign launch's batch), in two queries: unit id → who holds
+    one of ``roles`` in it or in one of its party groups, active positions only, by username (a
+    person once per role). ``members_of_branch(unit, r)`` is the distinct people of roles ``r`` here."""
+    if not units:
+        return {}
+    groups = session.execute(
+        select(OrgUnit.id, OrgUnit.path)
+        .where(OrgUnit.type == "party_group", or_(*[OrgUnit.path.startswith(u.path) for u in units]))
+    ).all()
+    owners: dict[int, set[int]] = {u.id: {u.id} for u in units}
+    for group_id, group_path in groups:
+        for unit in units:
+            if group_path.startswith(unit.path):
+                owners.setdefault(group_id, set()).add(unit.id)
+    found: dict[int, set[BranchPerson]] = {u.id: set() for u in units}
+    for unit_id, person_id, username, display_name, role in session.execute(
+        select(Position.org_unit_id, Person.id, Person.username, Person.display_name, Position.role)
+        .join(Position, Position.person_id == Person.id)
+        .where(Position.org_unit_id.in_(list(owners)), Position.role.in_(roles), active_position_filter())
+    ):
+        for owner in owners[unit_id]:
+            found[owner].add(BranchPerson(person_id, username, display_name, role))
+    return {unit_id: sorted(people, key=lambda p: (p.username, p.role)) for unit_id, people in found.items()}
 
 
 def is_branch_member(session: Session, person_id: int, unit: OrgUnit, roles: tuple[str, ...] = MEMBER_ROLES) -> bool:

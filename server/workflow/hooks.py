@@ -6,7 +6,8 @@ rows written with a completion, rules checked before the engine sees a form. It 
 through five kinds of hook, all keyed by what they apply to, never by if-chains:
 
 * **start hooks**, by process key: run before an instance starts, whoever starts it;
-  they return the data the instance starts with, or refuse with a domain error;
+  they return the data the instance starts with, or refuse with a domain error (a family
+  may add a batch form of one, for starts in many units at once: ``batch_starts``);
 * **save hooks**, by process key (or for every process): run after every save of an
   instance, in its transaction;
 * **completion handlers**, by (process key, element id): run after the form is
@@ -41,6 +42,14 @@ from server.workflow.models import InstancePart, ProcessDefinition, ProcessInsta
 class StartHook(Protocol):
     def __call__(self, session: Session, *, definition: ProcessDefinition, unit: OrgUnit, data: dict[str, Any],
                  actor: Person | None, parent_id: int | None) -> dict[str, Any]: ...
+
+
+class BatchStartHook(Protocol):
+    """A start hook over many units at once (a campaign launch's batch): one data dict per unit,
+    each what the family's start hook of that process gives for the unit alone."""
+
+    def __call__(self, session: Session, *, definition: ProcessDefinition, units: list[OrgUnit],
+                 data: dict[str, Any], actor: Person | None, parent_id: int | None) -> list[dict[str, Any]]: ...
 
 
 class SaveHook(Protocol):
@@ -139,6 +148,10 @@ class TaskRows(Protocol):
                    fresh: list[tuple[HumanTask, InstancePart | None]]) -> None:
         """Rows for tasks that became ready in parts the step just started."""
 
+    def open_many(self, session: Session, definition: ProcessDefinition,
+                  started: list[tuple[ProcessInstance, Snapshot]]) -> None:
+        """Rows for the ready tasks of instances just started together (``server.workflow.stamping``)."""
+
     def withdraw_parts(self, session: Session, instance: ProcessInstance, part_ids: list[int],
                        actor: Person | None) -> None:
         """Cancel the open rows of parts the main workflow withdrew."""
@@ -153,6 +166,7 @@ class ProcessFamily:
 
     name: str
     starts: Mapping[str, StartHook] = field(default_factory=dict)
+    batch_starts: Mapping[str, BatchStartHook] = field(default_factory=dict)
     saves: Mapping[str, SaveHook] = field(default_factory=dict)
     completions: Mapping[tuple[str, str], CompletionHandler] = field(default_factory=dict)
     withdrawals: Mapping[str, WithdrawalHook] = field(default_factory=dict)
@@ -165,6 +179,7 @@ class Registry:
     def __init__(self) -> None:
         self.families: list[str] = []
         self._starts: dict[str, list[StartHook]] = {}
+        self._batch_starts: dict[str, BatchStartHook] = {}
         self._saves: dict[str | None, list[SaveHook]] = {}
         self._completions: dict[tuple[str, str], CompletionHandler] = {}
         self._withdrawals: dict[str, list[WithdrawalHook]] = {}
@@ -194,6 +209,8 @@ class Registry:
         self.families.append(family.name)
         for key, start in family.starts.items():
             self._starts.setdefault(key, []).append(start)
+        for key, batch in family.batch_starts.items():
+            self._batch_starts[key] = batch
         for key, save in family.saves.items():
             self._saves.setdefault(key, []).append(save)
         for where, handler in family.completions.items():
@@ -211,6 +228,12 @@ class Registry:
 
     def start_hooks(self, process_key: str) -> list[StartHook]:
         return self._starts.get(process_key, [])
+
+    def batch_start_hook(self, process_key: str) -> BatchStartHook | None:
+        """The batch form of the process's start hook, when it has exactly one and its family gave one."""
+        if len(self._starts.get(process_key, [])) != 1:
+            return None
+        return self._batch_starts.get(process_key)
 
     def save_hooks(self, process_key: str) -> list[SaveHook]:
         return [*self._saves.get(None, []), *self._saves.get(process_key, [])]

@@ -117,6 +117,24 @@ def advance_and_save(
     return snapshot
 
 
+def first_save_values(definition: ProcessDefinition, snapshot: Snapshot) -> dict[str, Any]:
+    """The columns ``advance_and_save`` writes for a new instance whose first step started no part
+    and did not end (a stamped start, ``server.workflow.stamping``), as its first save: version 1."""
+    main_stage = _earliest(definition, snapshot.open_stages)
+    stage = main_stage if main_stage is not None or snapshot.open_stages else snapshot.last_stage
+    return {"engine_state": snapshot.state, "stage": stage, "stage_label": _label(definition, stage),
+            "main_stage": main_stage, "lock_version": 1}
+
+
+def save_started(session: Session, definition: ProcessDefinition,
+                 started: list[tuple[ProcessInstance, Snapshot]]) -> None:
+    """The rest of the first save of instances inserted with ``first_save_values``: their task rows
+    (in one statement per table for all of them), then each one's save hooks."""
+    registry.tasks.open_many(session, definition, started)
+    for instance, snapshot in started:
+        on_saved(session, instance, snapshot)
+
+
 def advance_part_and_save(
     session: Session,
     instance: ProcessInstance,

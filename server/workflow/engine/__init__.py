@@ -22,6 +22,7 @@ The modules, lowest first (each imports only those above it):
 * ``parsing``: XSD and structural checks, the parse, stage order, element properties.
 * ``withdraw``: one instance of a multi-instance taken out, the rest going on.
 * ``run``: ``Run``, one instance or part for one use case.
+* ``stamp``: a fresh instance's first state built once per process and stamped per instance.
 * ``migrate``: a saved state moved onto another version of its process.
 * ``inspect``: questions about a process or a saved state that need no ``Run``.
 
@@ -39,6 +40,7 @@ from server.workflow.engine.migrate import Migration, migrate_state
 from server.workflow.engine.parsing import BPMN_NS, lane_role_expression, parse_bpmn
 from server.workflow.engine.run import Run
 from server.workflow.engine.sandbox import ScriptFailed, set_script_limits, warm_sandbox
+from server.workflow.engine.stamp import StartStamp, start_stamp
 from server.workflow.engine.timeclock import set_local_timezone
 from server.workflow.engine.types import (
     DefinitionInvalid,
@@ -64,6 +66,7 @@ __all__ = [
     "Run",
     "ScriptFailed",
     "Snapshot",
+    "StartStamp",
     "detached_elements",
     "element_properties",
     "element_states",
@@ -73,6 +76,7 @@ __all__ = [
     "parse_bpmn",
     "set_local_timezone",
     "set_script_limits",
+    "start_stamp",
     "start_timer",
     "warm_sandbox",
 ]
