@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import scale_quota
 from bench.stats import ratio
 
 RSS_LIMIT_MB = 300
@@ -45,6 +46,8 @@ def targets(results: dict[str, Any], memory: dict[str, Any], smoke: bool) -> lis
             if q:
                 rows.append(_target(f"inbox {key} p95 ({backend}, {inbox['task_rows']:,} rows)", "≤ 30 ms",
                                     f"{q['p95_ms']} ms", q["p95_ms"] <= 30))
+    if "scale-quota" in results:
+        rows += [_target(*t) for t in scale_quota.targets(results["scale-quota"])]
     ours = {k: v for k, v in memory.items() if v.get("ours")}
     if ours:
         name, peak = max(((k, v["peak_total_mb"]) for k, v in ours.items()), key=lambda kv: kv[1])
@@ -196,6 +199,8 @@ def markdown(doc: dict[str, Any]) -> str:
                       [[backend, f"{b['upload']['pixels']}, {b['upload']['photo_bytes'] // 1024} KB",
                         b["upload"]["p50_ms"], b["upload"]["p95_ms"], b["thumbnail"]["p50_ms"],
                         b["thumbnail"]["p95_ms"]] for backend, b in res["activities"]["backends"].items()])
+    if "scale-quota" in res:
+        out += scale_quota.markdown(res["scale-quota"])
     if doc.get("memory"):
         out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
         out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],
