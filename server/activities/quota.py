@@ -17,6 +17,7 @@ Units roll up the tree (a branch's numbers are in its party committee's and dist
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,7 +58,8 @@ class MemberRow:
     person_id: int
     username: str
     name: str
-    unit: OrgUnit
+    unit: Any
+    """The member's unit: an ``OrgUnit`` or a row with its id, code, name, type, parent_id and path."""
     is_head: bool
     total: Numbers = field(default_factory=Numbers)
     by_programme: dict[int, Numbers] = field(default_factory=dict)
@@ -70,7 +72,7 @@ class Ledger:
     unit: OrgUnit
     period: periods.Period
     today: date
-    units: list[OrgUnit]
+    units: Sequence[Any]
     programmes: list[ActivityProgramme]
     members: list[MemberRow]
     unit_totals: dict[int, Numbers]
@@ -192,12 +194,12 @@ def span(plans: dict[int, Plan]) -> tuple[date, date] | None:
     return periods.month(first[0], first[1] + 1).start, periods.month(last[0], last[1] + 1).end
 
 
-def codes_on_paths(session: Session, unit: OrgUnit, units: list[OrgUnit]) -> dict[int, list[str]]:
+def codes_on_paths(session: Session, unit: OrgUnit, units: Sequence[Any]) -> dict[int, list[str]]:
     """Each unit's codes from the root down (``programmes.quota_for``'s ``path_codes``)."""
     code_of = {u.id: u.code for u in units}
     code_of.update((row.id, row.code) for row in session.execute(select(OrgUnit.id, OrgUnit.code).where(
         OrgUnit.id.in_(unit.ancestor_ids()[:-1]))))
-    return {u.id: [code_of[a] for a in u.ancestor_ids() if a in code_of] for u in units}
+    return {u.id: [code_of[int(a)] for a in u.path.strip("/").split("/") if int(a) in code_of] for u in units}
 
 
 def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date) -> Ledger:
