@@ -62,8 +62,10 @@ def _snapshot(env: Env) -> dict[str, dict[str, int]]:
 
 
 def _delta(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]], ops: int) -> dict[str, float]:
-    """Rows added per operation, per table."""
-    out = {}
+    """Rows added per operation, per table (none when no operation went through: see its errors)."""
+    out: dict[str, float] = {}
+    if ops <= 0:
+        return out
     for table, now in after.items():
         added = now["rows"] - before.get(table, {"rows": 0})["rows"]
         if added:
@@ -109,7 +111,7 @@ def _campaign(env: Env) -> dict[str, Any]:
         client.close()
         return None if status == 200 else f"{status}: {str(body)[:200]}"
 
-    seconds, errors = _parallel(sorted(tasks), pledge)
+    seconds, errors = _parallel(sorted(tasks), pledge)  # a copy: tasks stays
     return {"launch_s": launched["done_s"], "branches": mobilised["branches"], "mobilise_s": mobilised["seconds"],
             "pledges": len(tasks) - len(errors), "pledge_s": round(seconds, 1),
             "pledges_per_s": round((len(tasks) - len(errors)) / seconds, 1), "errors": errors[:3]}
@@ -124,7 +126,7 @@ def _activities(env: Env, count: int) -> dict[str, Any]:
         branch, username = item
         member = env.client(username)
         status, body = member.call("POST", "/api/activities/records", {
-            "activity": "为社区孤寡老人打扫卫生", "activity_date": day, "hours": 2, "programme_id": deed["id"]})
+            "activity": "为社区孤寡老人打扫卫生", "activity_date": day, "hours": 2, "programme": deed["id"]})
         member.close()
         if status != 201:
             return f"record {status}: {str(body)[:200]}"
@@ -133,8 +135,9 @@ def _activities(env: Env, count: int) -> dict[str, Any]:
         secretary.close()
         return None if status == 200 else f"review {status}: {str(body)[:200]}"
 
-    seconds, errors = _parallel(members, one)
-    return {"records": len(members) - len(errors), "seconds": round(seconds, 1), "errors": errors[:3]}
+    count = len(members)
+    seconds, errors = _parallel(members, one)  # empties the list
+    return {"records": count - len(errors), "seconds": round(seconds, 1), "errors": errors[:3]}
 
 
 def _talks(env: Env, count: int) -> dict[str, Any]:
@@ -159,8 +162,9 @@ def _talks(env: Env, count: int) -> dict[str, Any]:
         secretary.close()
         return None if status == 200 else f"record {status}: {str(body)[:200]}"
 
-    seconds, errors = _parallel(pairs, one)
-    return {"talks": len(pairs) - len(errors), "seconds": round(seconds, 1), "errors": errors[:3]}
+    count = len(pairs)
+    seconds, errors = _parallel(pairs, one)  # empties the list
+    return {"talks": count - len(errors), "seconds": round(seconds, 1), "errors": errors[:3]}
 
 
 def measure(members: int, activities: int, talks: int) -> dict[str, Any]:
@@ -178,12 +182,14 @@ def measure(members: int, activities: int, talks: int) -> dict[str, Any]:
         out["activities"] = _activities(env, activities)
         after_activities = _snapshot(env)
         out["activities"]["rows_per_record"] = _delta(after_campaign, after_activities, out["activities"]["records"])
+        print(f"  campaign {out['campaign']}", flush=True)
+        print(f"  activities {out['activities']}", flush=True)
         out["talks"] = _talks(env, talks)
         after_talks = _snapshot(env)
-        out["talks"]["rows_per_talk"] = _delta(after_activities, after_talks, max(1, out["talks"]["talks"]))
-        with env.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        out["tables"] = _snapshot(env)
+        out["talks"]["rows_per_talk"] = _delta(after_activities, after_talks, out["talks"]["talks"])
+        print(f"  talks {out['talks']}", flush=True)
+        out["snapshots"] = [base, after_campaign, after_activities, after_talks]
+        out["tables"] = after_talks
     out["load_average_after"] = round(os.getloadavg()[0], 2)
     out["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                    text=True).stdout.strip()
@@ -210,6 +216,28 @@ def _throughput() -> dict[str, Any]:
     return out
 
 
+SETUP_TABLES = {"activity_programme", "activity_tally"}
+"""Rows a phase writes once (programmes) or per unit and period, not per operation: modelled apart."""
+TALLY_PERIODS_A_YEAR = 64
+"""``activity_tally`` rows a branch a year with the seed-000 programmes: five monthly (12) + one quarterly (4)."""
+TALLY_BYTES = 108
+"""``activity_tally`` bytes per row, measured by ``scale-quota`` on PostgreSQL: 98,000 rows, 10.6 MB."""
+
+
+def _bytes_per_row(snapshots: list[dict[str, dict[str, int]]]) -> dict[str, float]:
+    """Marginal bytes per row per table: Σ size added / Σ rows added over the phases in which the table
+    gained at least 100 rows (so a table's fixed pages, 8 KB per relation and index, do not count)."""
+    added: dict[str, list[int]] = {}
+    for before, after in zip(snapshots, snapshots[1:], strict=False):
+        for table, now in after.items():
+            rows = now["rows"] - before.get(table, {"rows": 0})["rows"]
+            if rows >= 100:
+                sums = added.setdefault(table, [0, 0])
+                sums[0] += now["bytes"] - before.get(table, {"bytes": 0})["bytes"]
+                sums[1] += rows
+    return {t: b / r for t, (b, r) in added.items() if r}
+
+
 def model(m: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
     """The province's rows, size, write rates and workers from the measured slopes."""
     members, branches = a.province_members, a.province_branches
@@ -220,14 +248,18 @@ def model(m: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
         "talk (started + recorded)": (branches * a.talks_per_branch_week * 52, m["talks"]["rows_per_talk"], 2),
     }
     stage_factor = a.stages
-    tables = m["tables"]
-    per_row = {t: (v["bytes"] / v["rows"]) for t, v in tables.items() if v["rows"] >= 100}
-    rows_year: dict[str, float] = {}
+    per_row = _bytes_per_row(m["snapshots"])
+    rows_year: dict[str, float] = {"activity_tally": branches * TALLY_PERIODS_A_YEAR}
+    per_row["activity_tally"] = TALLY_BYTES
+    kb_per_op = {}
     for name, (count, per_op, _) in ops.items():
         factor = stage_factor if name.startswith("campaign") else 1
+        kb_per_op[name] = round(sum(n * per_row.get(t, 0) for t, n in per_op.items() if t not in SETUP_TABLES)
+                                * factor / 1024, 1)
         for table, n in per_op.items():
-            rows_year[table] = rows_year.get(table, 0.0) + count * n * factor
-    size_year = {t: rows_year[t] * per_row.get(t, 8192) for t in rows_year}
+            if table not in SETUP_TABLES:
+                rows_year[table] = rows_year.get(table, 0.0) + count * n * factor
+    size_year = {t: rows_year[t] * per_row.get(t, 0) for t in rows_year}
     writes_year = sum(count * writes * (stage_factor if name.startswith("campaign") else 1)
                       for name, (count, _, writes) in ops.items())
     pledge_week_peak = members / (PEAK_HOURS * 3600) * PEAK_FACTOR
@@ -246,6 +278,7 @@ def model(m: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
                    "peak_factor": PEAK_FACTOR, "worker_headroom": WORKER_HEADROOM},
         "throughput": measured,
         "bytes_per_row": {t: round(v) for t, v in sorted(per_row.items())},
+        "kb_per_operation": kb_per_op,
         "rows_a_year": {t: round(v) for t, v in sorted(rows_year.items(), key=lambda kv: -kv[1])},
         "gb_a_year": {t: round(v / 1e9, 2) for t, v in sorted(size_year.items(), key=lambda kv: -kv[1])},
         "total_gb_a_year": round(sum(size_year.values()) / 1e9, 1),
@@ -270,8 +303,11 @@ def markdown(m: dict[str, Any], result: dict[str, Any]) -> str:
            f"{m['activities']['records']:,} activity records, {m['talks']['talks']:,} talks.", "",
            "| table | bytes/row (measured) | rows a year | GB a year |", "|---|---:|---:|---:|"]
     for table, rows in result["rows_a_year"].items():
-        out.append(f"| {table} | {result['bytes_per_row'].get(table, '≤ 8192 (few rows)')} | {rows:,} | "
+        out.append(f"| {table} | {result['bytes_per_row'].get(table, 'not measured (< 100 rows)')} | {rows:,} | "
                    f"{result['gb_a_year'][table]} |")
+    out += ["", "Stored per operation (rows × measured bytes):"]
+    out += [f"- {name}: {kb} KB" + (" (all its stages)" if name.startswith("campaign") else "")
+            for name, kb in result["kb_per_operation"].items()]
     out += ["", f"- total: **{result['total_gb_a_year']} GB a year** (tables with their indexes and TOAST)",
             f"- writes: {result['writes_a_year']:,} a year, average {result['average_writes_per_s']}/s; peak "
             f"{result['peak_per_s']}/s (pledge week {result['pledge_week_peak_per_s']}/s + weekly "

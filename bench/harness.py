@@ -21,8 +21,8 @@ from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
 SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities", "scale-quota", "scale")
-"""``scale`` runs every registered ``scale-*`` scenario (issue 20: province sizes, long); a run without
-``--scenarios`` runs the others and the ``scale-*`` ones once each."""
+"""``scale`` runs every registered ``scale-*`` scenario (issue 20: province sizes, long); a full run
+without ``--scenarios`` leaves them out, ``--smoke`` runs them at tiny sizes."""
 
 
 @dataclass
