@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import activities, orgchanges, report, scale_launch, scenarios
+from bench import activities, orgchanges, report, scale_launch, scale_quota, scenarios
 from bench import db as bdb
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
@@ -35,7 +35,19 @@ RUNNERS = {
     "org": orgchanges.org,
     "activities": activities.activities,
     "scale-launch": scale_launch.scale_launch,
+    "scale-quota": scale_quota.scale_quota,
 }
+
+
+def scale(bench: Bench) -> None:
+    """Every registered ``scale-*`` scenario, one after the other (each writes its own results)."""
+    for name in [n for n in RUNNERS if n.startswith("scale-")]:
+        bench.log(f"- {name} (scale)")
+        bench.scenario = name
+        RUNNERS[name](bench)
+
+
+RUNNERS["scale"] = scale
 
 
 def _ints(text: str) -> list[int]:
@@ -45,7 +57,7 @@ def _ints(text: str) -> list[int]:
 def parse(argv: list[str]) -> Options:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds each (the test suite runs this)")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {', '.join(SCENARIOS)}")
+    p.add_argument("--scenarios", default=None, help=f"comma-separated, of {', '.join(SCENARIOS)}")
     p.add_argument("--sizes", type=_ints, help="campaign sizes (members) for 'complete'")
     p.add_argument("--naive-sizes", type=_ints, help="campaign sizes for the naive baseline")
     p.add_argument("--org-sizes", type=_ints, help="roster rows imported by 'org' (default 10000,100000)")
@@ -66,7 +78,11 @@ def parse(argv: list[str]) -> Options:
                         "(default: 180 for a full run, 0 for --smoke)")
     a = p.parse_args(argv)
     o = Options.smoke_options() if a.smoke else Options()
-    o.scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
+    # Without --scenarios: every scenario; the scale-* ones (long) only with --smoke, else by name or 'scale'.
+    default = ",".join(s for s in SCENARIOS if s != "scale" and (a.smoke or not s.startswith("scale-")))
+    o.scenarios = [s.strip() for s in (a.scenarios or default).split(",") if s.strip()]
+    if "scale" in o.scenarios:  # the scale-* ones once, even if also named
+        o.scenarios = [s for s in o.scenarios if not s.startswith("scale-")]
     unknown = set(o.scenarios) - set(SCENARIOS)
     if unknown:
         p.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")

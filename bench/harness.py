@@ -20,13 +20,16 @@ from bench.org import BENCH_PASSWORD, Org, generate
 from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
-SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities", "scale-launch")
+SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities",
+             "scale-launch", "scale-quota", "scale")
+"""``scale`` runs every registered ``scale-*`` scenario (issue 20: province sizes, long); a full run
+without ``--scenarios`` leaves them out, ``--smoke`` runs them at tiny sizes."""
 
 
 @dataclass
 class Options:
     smoke: bool = False
-    scenarios: list[str] = field(default_factory=lambda: list(SCENARIOS))
+    scenarios: list[str] = field(default_factory=lambda: [s for s in SCENARIOS if s != "scale"])
     sizes: list[int] = field(default_factory=lambda: [100, 1000, 5000, 10000])
     naive_sizes: list[int] = field(default_factory=lambda: [1000, 5000])
     complete_backends: list[str] = field(default_factory=lambda: ["sqlite"])
@@ -53,6 +56,10 @@ class Options:
     activity_samples: int = 50
     activity_district_samples: int = 12
     activity_uploads: int = 10
+    quota_sizes: dict[str, int] = field(default_factory=lambda: {"postgresql": 100_000, "sqlite": 20_000})
+    quota_samples: int = 30
+    quota_old_samples: int = 2
+    quota_confirmations: int = 100
     workers: int = 2
     scale_launch_branches: list[int] = field(default_factory=lambda: [400, 2000])
     scale_launch_rounds: int = 3
@@ -95,6 +102,10 @@ class Options:
             activity_uploads=2,
             scale_launch_branches=[10],
             scale_launch_rounds=1,
+            quota_sizes={"sqlite": 200},
+            quota_samples=3,
+            quota_old_samples=1,
+            quota_confirmations=3,
             rounds=2,
             name="smoke",
         )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import scale_quota
 from bench.stats import ratio
 
 RSS_LIMIT_MB = 300
@@ -52,6 +53,8 @@ def targets(results: dict[str, Any], memory: dict[str, Any], smoke: bool) -> lis
             if q:
                 rows.append(_target(f"inbox {key} p95 ({backend}, {inbox['task_rows']:,} rows)", "≤ 30 ms",
                                     f"{q['p95_ms']} ms", q["p95_ms"] <= 30))
+    if "scale-quota" in results:
+        rows += [_target(*t) for t in scale_quota.targets(results["scale-quota"])]
     ours = {k: v for k, v in memory.items() if v.get("ours")}
     if ours:
         name, peak = max(((k, v["peak_total_mb"]) for k, v in ours.items()), key=lambda kv: kv[1])
@@ -220,6 +223,8 @@ def markdown(doc: dict[str, Any]) -> str:
                        "rounds /s (load average before)"], rows)
         if scale_out.get("two_per_one") is not None:
             out += [f"2 workers / 1 worker (medians): {scale_out['two_per_one']}", ""]
+    if "scale-quota" in res:
+        out += scale_quota.markdown(res["scale-quota"])
     if doc.get("memory"):
         out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
         out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],

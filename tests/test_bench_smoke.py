@@ -56,6 +56,10 @@ def test_bench_smoke_writes_results(tmp_path: Path) -> None:
     change = results["org"]["secretary_change"]["sqlite"]
     assert change["n"] > 0 and all(n == change["open_tasks"] for n in change["returned_per_change"])
 
+    quota_view = results["scale-quota"]["backends"]["sqlite"]
+    assert quota_view["same_totals"] is True and quota_view["tally_rows"] > 0
+    assert {"p50_ms", "p95_ms"} <= set(quota_view["district_year"])
+
     assert any(m["peak_total_mb"] > 0 for m in doc["memory"].values())
     assert {t["target"].split(" (")[0] for t in doc["targets"]} >= {
         "complete p95, every size", "throughput ours / floor", "server peak RSS"}

@@ -7,6 +7,9 @@
 * ``activity_record``: one thing a member did, for a programme or not: what, when, where, for
   whom, how long; ``submitted`` → ``confirmed`` or ``returned`` by the branch (the
   ``activity_report`` process). Only confirmed records count toward a quota.
+* ``activity_tally``: per unit, programme and cadence period, how many members have at least 1,
+  2, … ``DEPTH`` confirmed records there (kept with each confirmation, ``server.activities.tally``):
+  the district's quota view sums these instead of counting every record.
 * ``themed_campaign`` / ``themed_report``: a themed campaign with a window, activity lines and
   reporting dates (seed 002); each unit below reports its plan, progress and final summary,
   the organisation acknowledges or returns.
@@ -57,7 +60,7 @@ class ActivityProgramme(Base):
 class ActivityRecord(Base):
     __tablename__ = "activity_record"
     __table_args__ = (
-        # Covers the quota's count (server.activities.quota._counts): no table lookups per record.
+        # Covers the quota's count (server.activities.quota.counts): no table lookups per record.
         Index("ix_activity_record_unit_state_done", "org_unit_id", "state", "member_id", "programme_id", "done_on"),
         Index("ix_activity_record_member_done", "member_id", "done_on"),
     )
@@ -85,6 +88,33 @@ class ActivityRecord(Base):
     member: Mapped[Person] = relationship(foreign_keys=[member_id])
     recorded_by: Mapped[Person] = relationship(foreign_keys=[recorded_by_id])
     reviewed_by: Mapped[Person | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+TALLY_DEPTH = 8
+"""``activity_tally`` counts members with at least 1 … 8 records in a cadence period: exact for any
+quota up to 8 (``min(n, q) = Σ_{k≤q} [n ≥ k]``); a programme with a larger quota is counted from
+the records (``server.activities.quota``)."""
+
+
+class ActivityTally(Base):
+    """Members of ``org_unit_id`` (as recorded on their records) with at least k confirmed records of
+    ``programme_id`` in the cadence period starting at month index ``period`` (year × 12 + month − 1).
+    Quota-free, so editing a quota, a season or a unit quota changes nothing here; a cadence change
+    rebuilds the programme's rows (migration 0020)."""
+
+    __tablename__ = "activity_tally"
+
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("activity_programme.id"), primary_key=True)
+    period: Mapped[int] = mapped_column(primary_key=True)
+    at_least_1: Mapped[int] = mapped_column(default=0)
+    at_least_2: Mapped[int] = mapped_column(default=0)
+    at_least_3: Mapped[int] = mapped_column(default=0)
+    at_least_4: Mapped[int] = mapped_column(default=0)
+    at_least_5: Mapped[int] = mapped_column(default=0)
+    at_least_6: Mapped[int] = mapped_column(default=0)
+    at_least_7: Mapped[int] = mapped_column(default=0)
+    at_least_8: Mapped[int] = mapped_column(default=0)
 
 
 class ThemedCampaign(Base):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from server import clock
 from server.access import check_oversees
+from server.activities import tally
 from server.activities.catalogue import CATALOGUES
 from server.activities.models import CADENCES, ActivityProgramme
 from server.errors import Invalid, NotFound
@@ -106,9 +107,13 @@ def create(session: Session, actor: Person, body: dict[str, Any]) -> ActivityPro
 def update(session: Session, actor: Person, programme_id: int, body: dict[str, Any]) -> ActivityProgramme:
     programme = get(session, programme_id)
     check_oversees(session, actor, programme.org_unit)
+    cadence = programme.cadence
     for key, value in _checked(body, programme).items():
         setattr(programme, key, value)
     programme.updated_at = clock.now()
+    if programme.cadence != cadence:
+        session.flush()
+        tally.rebuild(session, [programme.id])  # the counters are per cadence period
     return programme
 
 

@@ -17,6 +17,7 @@ Units roll up the tree (a branch's numbers are in its party committee's and dist
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,7 +58,8 @@ class MemberRow:
     person_id: int
     username: str
     name: str
-    unit: OrgUnit
+    unit: Any
+    """The member's unit: an ``OrgUnit`` or a row with its id, code, name, type, parent_id and path."""
     is_head: bool
     total: Numbers = field(default_factory=Numbers)
     by_programme: dict[int, Numbers] = field(default_factory=dict)
@@ -70,11 +72,13 @@ class Ledger:
     unit: OrgUnit
     period: periods.Period
     today: date
-    units: list[OrgUnit]
+    units: Sequence[Any]
     programmes: list[ActivityProgramme]
     members: list[MemberRow]
     unit_totals: dict[int, Numbers]
     unit_members: dict[int, int]
+    members_total: int | None = None
+    """Set when ``members`` is already the page asked (``server.activities.rollup``): all members."""
 
 
 def subtree(session: Session, unit: OrgUnit) -> list[OrgUnit]:
@@ -92,7 +96,7 @@ def _members(session: Session, unit_ids: list[int]) -> list[tuple[int, str, str,
     return [(r.person_id, r.username, r.display_name, r.org_unit_id) for r in rows]
 
 
-def _heads(session: Session, unit_ids: list[int]) -> set[tuple[int, int]]:
+def heads_of(session: Session, unit_ids: list[int]) -> set[tuple[int, int]]:
     rows = session.execute(select(Position.person_id, Position.org_unit_id).where(
         Position.role.in_(HEAD_ROLES), Position.org_unit_id.in_(unit_ids), active_position_filter())).all()
     return {(r.person_id, r.org_unit_id) for r in rows}
@@ -102,16 +106,18 @@ def month_index(year: int, month: int) -> int:
     return year * 12 + month - 1
 
 
-def _counts(session: Session, unit_ids: list[int], programme_ids: list[int], start: date,
-            end: date) -> dict[tuple[int, int, int], list[tuple[int, int]]]:
-    """Confirmed records by (member, unit, programme) → [(month index, count)], counted in SQL."""
+def counts(session: Session, unit_ids: list[int], programme_ids: list[int], start: date, end: date,
+           member_ids: list[int] | None = None) -> dict[tuple[int, int, int], list[tuple[int, int]]]:
+    """Confirmed records by (member, unit, programme) → [(month index, count)], counted in SQL (of
+    some members only: ``member_ids``)."""
     month = func.extract("year", ActivityRecord.done_on) * 12 + func.extract("month", ActivityRecord.done_on) - 1
     stmt = (
         select(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, month,
                func.count())
         .where(ActivityRecord.state == "confirmed", ActivityRecord.org_unit_id.in_(unit_ids),
                ActivityRecord.programme_id.in_(programme_ids), ActivityRecord.done_on >= start,
-               ActivityRecord.done_on <= end)
+               ActivityRecord.done_on <= end,
+               *([] if member_ids is None else [ActivityRecord.member_id.in_(member_ids)]))
         .group_by(ActivityRecord.member_id, ActivityRecord.org_unit_id, ActivityRecord.programme_id, month)
     )
     out: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
@@ -127,7 +133,7 @@ def _counts(session: Session, unit_ids: list[int], programme_ids: list[int], sta
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """A programme's cadence periods that owe something within the period asked: which of them each
     month falls in, how many there are and how many are over."""
 
@@ -137,7 +143,7 @@ class _Plan:
     over: frozenset[int]
 
 
-def _plan(programme: ActivityProgramme, period: periods.Period, today: date) -> _Plan:
+def plan(programme: ActivityProgramme, period: periods.Period, today: date) -> Plan:
     slot_of: dict[int, int] = {}
     over: set[int] = set()
     slots = 0
@@ -149,10 +155,10 @@ def _plan(programme: ActivityProgramme, period: periods.Period, today: date) -> 
             if cadence_period.end < today:
                 over.add(slots)
             slots += 1
-    return _Plan(slot_of, slots, frozenset(over))
+    return Plan(slot_of, slots, frozenset(over))
 
 
-def _numbers(plan: _Plan, quota: int, mine: list[tuple[int, int]]) -> Numbers:
+def numbers(plan: Plan, quota: int, mine: list[tuple[int, int]]) -> Numbers:
     """Due, done (at most the quota a period) and overdue; the cost grows with the months that hold
     records, not with the periods."""
     due, overdue = quota * plan.slots, quota * len(plan.over)
@@ -172,27 +178,46 @@ def _numbers(plan: _Plan, quota: int, mine: list[tuple[int, int]]) -> Numbers:
     return Numbers(due, done, overdue)
 
 
+def active_programmes(session: Session, unit: OrgUnit, unit_ids: list[int]) -> list[ActivityProgramme]:
+    """The active programmes owned by the unit, a unit above it or a unit below it."""
+    owners = set(unit.ancestor_ids()) | set(unit_ids)
+    return list(session.scalars(select(ActivityProgramme).where(
+        ActivityProgramme.org_unit_id.in_(owners), ActivityProgramme.active.is_(True)).order_by(ActivityProgramme.id)))
+
+
+def span(plans: dict[int, Plan]) -> tuple[date, date] | None:
+    """The first and last day of the months any programme's periods cover, if any."""
+    indexes = [m for plan in plans.values() for m in plan.slot_of]
+    if not indexes:
+        return None
+    first, last = divmod(min(indexes), 12), divmod(max(indexes), 12)
+    return periods.month(first[0], first[1] + 1).start, periods.month(last[0], last[1] + 1).end
+
+
+def codes_on_paths(session: Session, unit: OrgUnit, units: Sequence[Any]) -> dict[int, list[str]]:
+    """Each unit's codes from the root down (``programmes.quota_for``'s ``path_codes``)."""
+    code_of = {u.id: u.code for u in units}
+    code_of.update((row.id, row.code) for row in session.execute(select(OrgUnit.id, OrgUnit.code).where(
+        OrgUnit.id.in_(unit.ancestor_ids()[:-1]))))
+    return {u.id: [code_of[int(a)] for a in u.path.strip("/").split("/") if int(a) in code_of] for u in units}
+
+
 def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date) -> Ledger:
+    """Every member's numbers from the records (the xlsx sheet, ``missing=1``, quotas above the
+    counters' depth); ``server.activities.rollup`` gives the same totals from the counters."""
     units = subtree(session, unit)
     unit_ids = [u.id for u in units]
     by_id = {u.id: u for u in units}
     ancestors = {u.id: u.ancestor_ids() for u in units}
-    owners = set(unit.ancestor_ids()) | set(unit_ids)
-    progs = list(session.scalars(select(ActivityProgramme).where(
-        ActivityProgramme.org_unit_id.in_(owners), ActivityProgramme.active.is_(True)).order_by(ActivityProgramme.id)))
-    plans = {p.id: _plan(p, period, today) for p in progs}
-    indexes = [m for plan in plans.values() for m in plan.slot_of]
-    counts: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
-    if indexes:
-        first, last = divmod(min(indexes), 12), divmod(max(indexes), 12)
-        counts = _counts(session, unit_ids, [p.id for p in progs], periods.month(first[0], first[1] + 1).start,
-                         periods.month(last[0], last[1] + 1).end)
-    heads = _heads(session, unit_ids)
-    code_of = {u.id: u.code for u in units}
-    code_of.update((row.id, row.code) for row in session.execute(select(OrgUnit.id, OrgUnit.code).where(
-        OrgUnit.id.in_(unit.ancestor_ids()[:-1]))))
+    progs = active_programmes(session, unit, unit_ids)
+    plans = {p.id: plan(p, period, today) for p in progs}
+    days = span(plans)
+    found: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    if days is not None:
+        found = counts(session, unit_ids, [p.id for p in progs], *days)
+    heads = heads_of(session, unit_ids)
     applying = {u.id: [p for p in progs if p.org_unit_id in ancestors[u.id]] for u in units}
-    path_codes = {u.id: [code_of[a] for a in ancestors[u.id] if a in code_of] for u in units}
+    path_codes = codes_on_paths(session, unit, units)
     members: list[MemberRow] = []
     unit_totals = {u.id: Numbers() for u in units}
     unit_members: dict[int, int] = defaultdict(int)
@@ -201,9 +226,9 @@ def compute(session: Session, unit: OrgUnit, period: periods.Period, today: date
         row = MemberRow(person_id, username, name, by_id[unit_id], (person_id, unit_id) in heads)
         for programme in applying[unit_id]:
             quota = programmes.quota_for(programme, path_codes[unit_id], row.is_head)
-            numbers = _numbers(plans[programme.id], quota, counts.get((person_id, unit_id, programme.id), none))
-            row.by_programme[programme.id] = numbers
-            row.total.add(numbers)
+            mine = numbers(plans[programme.id], quota, found.get((person_id, unit_id, programme.id), none))
+            row.by_programme[programme.id] = mine
+            row.total.add(mine)
         members.append(row)
         for ancestor in ancestors[unit_id]:
             if ancestor in unit_totals:
@@ -218,7 +243,11 @@ def rate(numbers: Numbers) -> float | None:
 
 def ledger_dict(ledger: Ledger, *, limit: int, offset: int, only_missing: bool = False) -> dict[str, Any]:
     root_depth = ledger.unit.path.count("/")
-    members = [m for m in ledger.members if not only_missing or m.total.missing > 0]
+    if ledger.members_total is not None:
+        members, total, offset = ledger.members, ledger.members_total, 0
+    else:
+        members = [m for m in ledger.members if not only_missing or m.total.missing > 0]
+        total = len(members)
     return {
         "org_unit": {"id": ledger.unit.id, "code": ledger.unit.code, "name": ledger.unit.name,
                      "type": ledger.unit.type},
@@ -233,7 +262,7 @@ def ledger_dict(ledger: Ledger, *, limit: int, offset: int, only_missing: bool =
                    "depth": u.path.count("/") - root_depth, "members": ledger.unit_members.get(u.id, 0),
                    **ledger.unit_totals[u.id].as_dict(), "rate": rate(ledger.unit_totals[u.id])}
                   for u in ledger.units],
-        "members_total": len(members),
+        "members_total": total,
         "members": [{"person": {"id": m.person_id, "username": m.username, "name": m.name},
                      "org_unit": {"id": m.unit.id, "name": m.unit.name}, "is_head": m.is_head,
                      **m.total.as_dict(),

@@ -19,7 +19,7 @@ from inbox import completion
 from inbox.models import OPEN, Task
 from server import clock
 from server.access import OVERSEER_ROLES, can_see_unit, oversees
-from server.activities import programmes
+from server.activities import programmes, tally
 from server.activities.models import ActivityProgramme, ActivityRecord
 from server.attachments import service as attachments
 from server.calendar.due import SHANGHAI
@@ -130,6 +130,7 @@ def _review(c: Completion) -> bool:
     record.state = "confirmed" if c.data.get("decision") == "approve" else "returned"
     record.review_note = c.data.get("reason") or None
     record.reviewed_by_id, record.reviewed_at, record.updated_at = c.person.id, c.now, c.now
+    tally.count(c.session, record)
     return False
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from server import spreadsheets
 from server.access import check_may_view_unit
-from server.activities import periods, quota, records
+from server.activities import periods, quota, records, rollup
 from server.activities.models import RECORD_STATES, ActivityRecord
 from server.attachments import service as attachments
 from server.errors import Invalid
@@ -28,7 +28,10 @@ def quota_view(session: Session, viewer: Person, unit: OrgUnit, period_code: str
                offset: int = 0, only_missing: bool = False) -> dict[str, Any]:
     check_may_view_unit(session, viewer, unit)
     period = periods.parse(period_code)
-    ledger = quota.compute(session, unit, period, records.today())
+    today = records.today()
+    ledger = None if only_missing else rollup.compute(session, unit, period, today, limit=limit, offset=offset)
+    if ledger is None:  # who misses something needs every member's numbers
+        ledger = quota.compute(session, unit, period, today)
     return quota.ledger_dict(ledger, limit=limit, offset=offset, only_missing=only_missing)
 
 

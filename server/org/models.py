@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base, UTCDateTime, utcnow
@@ -56,6 +56,11 @@ class OrgUnit(Base):
 
 class Person(Base):
     __tablename__ = "person"
+    __table_args__ = (
+        # The few inactive people, found without reading every person (the quota view's roll-up,
+        # server.activities.rollup; migration 0020).
+        Index("ix_person_inactive", "id", postgresql_where=text("active = false"), sqlite_where=text("active = 0")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -79,7 +84,12 @@ class Position(Base):
     """A person holding a role in an org unit, from ``start`` until ``end`` (open if null)."""
 
     __tablename__ = "position"
-    __table_args__ = (Index("ix_position_unit_role", "org_unit_id", "role"),)
+    __table_args__ = (
+        Index("ix_position_unit_role", "org_unit_id", "role"),
+        # Positions that ended or start later (server.activities.rollup; migration 0020).
+        Index("ix_position_end", "end"),
+        Index("ix_position_start", "start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
