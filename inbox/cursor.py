@@ -47,10 +47,12 @@ def _bad(message: str) -> BadRequest:
 
 
 def encode(sort: str, task: Task) -> str:
-    key: list[Any] = []
-    for name, _ in SORTS[sort]:
-        value = getattr(task, name)
-        key.append(value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value)
+    return encode_key(sort, [getattr(task, name) for name, _ in SORTS[sort]])
+
+
+def encode_key(sort: str, values: list[Any]) -> str:
+    """The cursor of the page after a task with these sort values (``SORTS[sort]``'s columns)."""
+    key = [v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v for v in values]
     raw = json.dumps({"s": sort, "k": key}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
