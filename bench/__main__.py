@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import activities, orgchanges, report, scale_launch, scale_quota, scenarios
+from bench import activities, orgchanges, report, scale_inbox, scale_launch, scale_quota, scenarios
 from bench import db as bdb
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
@@ -36,6 +36,7 @@ RUNNERS = {
     "activities": activities.activities,
     "scale-launch": scale_launch.scale_launch,
     "scale-quota": scale_quota.scale_quota,
+    "scale-inbox": scale_inbox.scale_inbox,
 }
 
 
@@ -63,6 +64,7 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--org-sizes", type=_ints, help="roster rows imported by 'org' (default 10000,100000)")
     p.add_argument("--duration", type=float, help="seconds of each throughput run (floor: a third of it)")
     p.add_argument("--inbox-rows", help="backend=rows,…, e.g. postgresql=1000000,sqlite=200000")
+    p.add_argument("--scale-inbox", help="rows,open,members of 'scale-inbox' (default 10000000,100000,100000)")
     p.add_argument("--backends", help="backends for 'complete' (sqlite,postgresql)")
     p.add_argument("--launch-branches", type=_ints, help="district sizes (branches) for 'scale-launch' (400,2000)")
     p.add_argument("--launch-workers", type=_ints, help="Celery workers for 'scale-launch' in scale-out (1,2)")
@@ -96,6 +98,8 @@ def parse(argv: list[str]) -> Options:
         o.duration, o.floor_duration = a.duration, max(1.0, a.duration / 3)
     if a.inbox_rows:
         o.inbox_rows = {k: int(v.replace("_", "")) for k, v in (x.split("=") for x in a.inbox_rows.split(","))}
+    if a.scale_inbox:
+        o.scale_inbox_rows, o.scale_inbox_open, o.scale_inbox_members = _ints(a.scale_inbox)
     if a.backends:
         o.complete_backends = a.backends.split(",")
     if a.launch_branches:

@@ -21,7 +21,7 @@ from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
 SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities",
-             "scale-launch", "scale-quota", "scale")
+             "scale-inbox", "scale-launch", "scale-quota", "scale")
 """``scale`` runs every registered ``scale-*`` scenario (issue 20: province sizes, long); a full run
 without ``--scenarios`` leaves them out, ``--smoke`` runs them at tiny sizes."""
 
@@ -47,6 +47,11 @@ class Options:
     inbox_rows: dict[str, int] = field(default_factory=lambda: {"postgresql": 1_000_000, "sqlite": 200_000})
     inbox_members: int = 10000
     inbox_samples: int = 200
+    scale_inbox_rows: int = 10_000_000
+    scale_inbox_open: int = 100_000
+    scale_inbox_members: int = 100_000
+    scale_inbox_samples: int = 100
+    scale_inbox_depths: list[int] = field(default_factory=lambda: [5_000, 50_000])
     org_sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
     org_backends: list[str] = field(default_factory=lambda: ["sqlite", "postgresql"])
     org_members: int = 1000
@@ -91,6 +96,11 @@ class Options:
             inbox_rows={"postgresql": 5_000, "sqlite": 2_000},
             inbox_members=200,
             inbox_samples=10,
+            scale_inbox_rows=20_000,
+            scale_inbox_open=2_000,
+            scale_inbox_members=1_000,
+            scale_inbox_samples=3,
+            scale_inbox_depths=[500, 1_500],
             org_sizes=[200],
             org_backends=["sqlite"],
             org_members=200,

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, false, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
+from inbox import cursor as keyset
+from inbox.cursor import SORTS
 from inbox.models import OPEN, Task, TaskCandidate
 from server import clock
 from server.access import visible_unit_filter
@@ -25,15 +27,6 @@ from server.org.tree import active_position_filter
 from server.workflow.models import ProcessInstance
 
 SCOPES = ("mine", "claimable", "all", "done", "started", "cc")
-
-
-# Each sort is a list of (column, descending); "due" lists tasks without a due date last.
-SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "due": (("due_at", False), ("id", False)),
-    "-priority": (("priority", True), ("id", False)),
-    "created": (("id", False),),
-    "-created": (("id", True),),
-}
 
 
 @dataclass(frozen=True)
@@ -48,6 +41,7 @@ class TaskFilter:
     sort: str = "due"
     limit: int = 50
     offset: int = 0
+    cursor: str | None = None
 
 
 def _order(columns: Mapping[str, Any], sort: str) -> list[Any]:
@@ -171,7 +165,7 @@ def _scope_parts(session: Session, person: Person, f: TaskFilter, filters: list[
 def _filters(f: TaskFilter) -> list[Any]:
     conditions: list[Any] = []
     if f.state != "any":
-        conditions.append(Task.state == f.state)
+        conditions.append(keyset.state_is(f.state))
     if f.process:
         conditions.append(Task.process_key == f.process)
     if f.stage:
@@ -230,21 +224,30 @@ def _with_neighbours(stmt: Select[Any]) -> Select[Any]:
     )
 
 
-def _page(session: Session, parts: list[_Part], filters: list[Any], f: TaskFilter) -> list[Task]:
+def _page(session: Session, parts: list[_Part], filters: list[Any], f: TaskFilter,
+          key: list[Any] | None) -> list[Task]:
+    """The page's tasks, and one more if there is a next page.
+
+    Every (part, segment after the cursor) pair is an index range: the first
+    rows of each, in order, hold the first rows of them all (with an offset,
+    the first offset+limit of each).
+    """
     order = _order(_SORT_COLUMNS, f.sort)
-    if len(parts) == 1:
-        stmt = select(Task).where(parts[0].condition, *filters).order_by(*order).limit(f.limit).offset(f.offset)
+    wanted = f.limit + 1
+    pairs = [(part, segment) for part in parts if part.ids is None or part.ids
+             for segment in keyset.segments(f.sort, key)]
+    if len(pairs) == 1:
+        part, segment = pairs[0]
+        stmt = select(Task).where(part.condition, segment, *filters).order_by(*order).limit(wanted).offset(f.offset)
         return list(session.scalars(_with_neighbours(stmt)))
-    # The first offset+limit of each part, in order, hold the first offset+limit of them all.
     heads = [
-        select(*_SORT_COLUMNS.values()).where(part.condition, *filters).order_by(*order)
-        .limit(f.offset + f.limit).subquery()
-        for part in parts
-        if part.ids is None or part.ids
+        select(*_SORT_COLUMNS.values()).where(part.condition, segment, *filters).order_by(*order)
+        .limit(f.offset + wanted).subquery()
+        for part, segment in pairs
     ]
     union = union_all(*[select(*head.c) for head in heads]).subquery()
     stmt = select(union.c.id).order_by(*_order({k: union.c[k] for k in _SORT_COLUMNS}, f.sort))
-    ids = list(session.scalars(stmt.limit(f.limit).offset(f.offset)))
+    ids = list(session.scalars(stmt.limit(wanted).offset(f.offset)))
     if not ids:
         return []
     by_id = {t.id: t for t in session.scalars(_with_neighbours(select(Task).where(Task.id.in_(ids))))}
@@ -252,13 +255,19 @@ def _page(session: Session, parts: list[_Part], filters: list[Any], f: TaskFilte
 
 
 def list_tasks(session: Session, person: Person, f: TaskFilter) -> dict[str, Any]:
+    """A page of the filter's tasks, its ``next_cursor`` (None: the last page) and the capped total."""
     _order(_SORT_COLUMNS, f.sort)  # an unknown sort is refused before any query
+    key = keyset.decode(f.cursor, f.sort) if f.cursor else None
+    if key is not None and f.offset:
+        raise BadRequest("give either cursor or offset, not both",
+                         [{"field": "offset", "message": "not with a cursor"}])
     filters = _filters(f)
     parts = _scope_parts(session, person, f, filters)
     total, exact = _count(session, parts, filters)
-    rows = _page(session, parts, filters, f) if total else []
-    return {"items": with_working_days(session, [task_summary(t) for t in rows]), "total": total, "total_exact": exact,
-            "limit": f.limit, "offset": f.offset}
+    rows = _page(session, parts, filters, f, key) if total else []
+    following = keyset.encode(f.sort, rows[f.limit - 1]) if len(rows) > f.limit else None
+    return {"items": with_working_days(session, [task_summary(t) for t in rows[:f.limit]]), "total": total,
+            "total_exact": exact, "limit": f.limit, "offset": f.offset, "next_cursor": following}
 
 
 def counts(session: Session, person: Person) -> dict[str, int]:

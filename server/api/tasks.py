@@ -39,7 +39,8 @@ def list_tasks(query: TaskQuery) -> Any:
     """My inbox"""
     f = queries.TaskFilter(scope=query.scope, process=query.process or None, stage=query.stage or None,
                            org_unit=query.org_unit, overdue=query.overdue, state=query.state, q=query.q or None,
-                           sort=query.sort, limit=query.limit, offset=query.offset)
+                           sort=query.sort, limit=query.limit, offset=query.offset,
+                           cursor=query.cursor or None)
     return jsonify(read(lambda s: queries.list_tasks(s, me(s), f)))
 
 

@@ -46,7 +46,10 @@ class ProcessInstance(Base):
     """
 
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_unit_state", "org_unit_id", "state"),)
+    __table_args__ = (
+        Index("ix_process_instance_unit_state", "org_unit_id", "state"),
+        Index("ix_process_instance_started_by", "started_by_id"),  # migration 0018: 我发起的
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)

@@ -6,14 +6,14 @@
     "due soon": "即将到期", "bulk selected": "已选 {n} 项", "bulk done": "完成 {ok} 项，失败 {failed} 项",
     "own reason": "单独理由", "select task": "选择：{name}", "delegate go": "确定转交",
     "reason needed": "退回须填写理由（至少 2 个字）", "shown of": "显示 {n} / 共 {total} 项",
-    "shown of about": "显示 {n} / 约 {total} 项", delegated: "已转交给 {to}",
+    "shown of more": "显示 {n} / 超过 {total} 项", delegated: "已转交给 {to}",
     remind: "催办", "delegate to": "转交给", reminded: "已催办：{who}", "submitted task": "已提交「{name}」", "completed at": "办结于",
     "confirm approve": "确定通过选中的 {n} 项审核？", "confirm return": "确定退回选中的 {n} 项？",
   }, {
     "due soon": "Due soon", "bulk selected": "{n} selected", "bulk done": "{ok} done, {failed} failed",
     "own reason": "Own reason", "select task": "Select: {name}", "delegate go": "Delegate",
     "reason needed": "A return needs a reason (at least 2 characters)", "shown of": "Showing {n} of {total}",
-    "shown of about": "Showing {n} of about {total}", delegated: "Delegated to {to}",
+    "shown of more": "Showing {n} of more than {total}", delegated: "Delegated to {to}",
     remind: "Remind", "delegate to": "Delegate to", reminded: "Reminded: {who}", "submitted task": "Submitted “{name}”", "completed at": "Completed",
     "confirm approve": "Approve the {n} selected reviews?", "confirm return": "Return the {n} selected reviews?",
   });
@@ -39,8 +39,10 @@
   function load() {
     return fill().catch((err) => { if (err.status !== 401) status(`${t("error")}: ${err.message}`); });
   }
+  // The page size; ``?limit=`` in the address changes it (1–500).
+  const PAGE = String(Math.min(500, Math.max(1, Number(params.get("limit")) || 100)));
   function query() {
-    const q = new URLSearchParams({ scope, limit: "100" });
+    const q = new URLSearchParams({ scope, limit: PAGE });
     if (scope === "done") { q.set("state", "completed"); }
     for (const name of ["q", "process", "stage", "org_unit", "sort"]) {
       const value = form.elements[name].value.trim();
@@ -51,6 +53,45 @@
     return q;
   }
   let loads = 0;
+  // Keyset pages: the cursor of the page after the last one shown (null: nothing more), and how many are shown.
+  let next = null;
+  let shownCount = 0;
+  const moreButton = document.getElementById("load-more");
+  function summarise(list) {
+    document.getElementById("empty").hidden = shownCount > 0;
+    const more = document.getElementById("more");
+    more.hidden = !next && list.total <= shownCount;
+    // Counting stops at 1,000: beyond it the total is "more than", never a guess shown as a number.
+    more.textContent = t(list.total_exact === false ? "shown of more" : "shown of", { n: shownCount, total: list.total });
+    moreButton.hidden = !next;
+    bulk.hidden = !["mine", "claimable"].includes(scope)
+      || !Array.from(document.querySelectorAll("#task-list .pick")).length;
+  }
+  async function loadMore() {
+    if (!next) return;
+    const q = query();
+    q.set("cursor", next);
+    const mine = loads;
+    moreButton.disabled = true;
+    try {
+      const list = await api("GET", `/api/tasks?${q}`);
+      if (mine !== loads) return;  // the filter or tab changed meanwhile: its first page wins
+      const rows = list.items.map(row);
+      document.getElementById("task-list").append(...rows);
+      shownCount += list.items.length;
+      next = list.next_cursor;
+      summarise(list);
+      document.getElementById("bulk-all").checked = false;  // "all" meant the rows there were
+      updateBulkCount();
+      const link = rows.length ? rows[0].querySelector("a") : null;
+      if (link) link.focus();  // keyboard users carry on where the new tasks start
+    } catch (err) {
+      if (err.status !== 401) status(`${t("error")}: ${err.message}`);
+    } finally {
+      moreButton.disabled = false;
+    }
+  }
+  moreButton.addEventListener("click", loadMore);
   // Without a tab in the address, land where work waits: 可认领 when nothing is mine yet.
   let landing = !params.get("scope");
   async function fill() {
@@ -67,11 +108,9 @@
     document.getElementById("count-claimable").textContent = counts.claimable;
     const ul = document.getElementById("task-list");
     ul.replaceChildren(...list.items.map(row));
-    document.getElementById("empty").hidden = list.items.length > 0;
-    const more = document.getElementById("more");
-    more.hidden = list.total <= list.items.length;
-    more.textContent = t(list.total_exact === false ? "shown of about" : "shown of", { n: list.items.length, total: list.total });
-    bulk.hidden = !["mine", "claimable"].includes(scope) || !list.items.some(bulkable);
+    shownCount = list.items.length;
+    next = list.next_cursor;
+    summarise(list);
     document.getElementById("bulk-all").checked = false;
     updateBulkCount();
     const u = new URL(window.location.href);

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from inbox import queries
 from tests.browser.test_ui_everyday import _launch_and_pledge, _no_sideways_scroll, _ok
 from tests.orgkit import hold
 
@@ -47,6 +48,7 @@ def test_secretary_reviews_pledges_by_name_and_approves_in_bulk(page_as, api_as,
     assert "完成 3 项，失败 0 项" in page.locator("#bulk-result").inner_text()
     # 已处理 lists what he did.
     page.get_by_role("tab", name="已处理").click()
+    page.wait_for_url("**scope=done**")  # the done list has replaced the claimable one (a race under load)
     page.locator(".task-row", has_text="审核党员承诺").nth(2).wait_for()
     assert "办结于" in page.locator("#task-list").inner_text()
     shot(page, f"inbox-done-sec1-{viewport['width']}")
@@ -103,3 +105,57 @@ def test_delegate_to_a_person_picked_by_name(page_as, api_as, shot):
     shot(page, "inbox-delegated-contact1")
     mine = _ok(api_as("m5").call("GET", "/api/tasks?scope=mine"))["items"]
     assert [t["element_id"] for t in mine] == ["AnswerRequest"]
+
+
+LOAD_MORE = {None: ("加载更多", "显示 {n} / 超过 {total} 项", "显示 {n} / 共 {total} 项"),
+             "en": ("Load more", "Showing {n} of more than {total}", "Showing {n} of {total}")}
+
+
+@pytest.mark.parametrize("viewport, locale", [(WIDE, None), (PHONE, None), (PHONE, "en")],
+                         ids=["1366", "375", "375-en"])
+def test_the_overseer_pages_with_load_more_while_tasks_close(page_as, api_as, shot, fake_clock, monkeypatch, viewport,
+                                                              locale):
+    """抄送我 of the district's org_admin, 3 at a time by cursor ("?limit=3"): "加载更多" until the end,
+    a task completed between two pages, the capped total shown as "超过 N 项", never a guess."""
+    _launch_and_pledge(api_as, ["m1"])
+    admin = api_as("admin")
+    listed = _ok(admin.call("GET", "/api/tasks?scope=cc&limit=500"))["items"]
+    assert len(listed) >= 8, [t["name"] for t in listed]
+    monkeypatch.setattr(queries, "TOTAL_CAP", 5)  # the server runs in this process: count up to 5 only
+    label, more_than, exact = LOAD_MORE[locale]
+    page = page_as("admin", viewport=viewport, locale=locale)
+    if locale:
+        page.goto(f"/lang/{locale}")
+    page.goto("/?scope=cc&limit=3")
+    rows = page.locator("#task-list .task-row")
+    rows.nth(2).wait_for()
+    assert page.locator("#more").inner_text() == more_than.format(n=3, total=5)
+    button = page.get_by_role("button", name=label)
+    if viewport is PHONE:
+        _no_sideways_scroll(page, "the inbox with its load-more button")
+    shot(page, f"inbox-load-more-admin-{viewport['width']}{'-' + locale if locale else ''}")
+    # A pledge not yet shown is written meanwhile: it leaves the list without shifting the rest.
+    shown = page.eval_on_selector_all("#task-list .task-row", "rows => rows.map(r => Number(r.dataset.taskId))")
+    later = [t for t in listed if t["id"] not in shown and t["element_id"] == "DraftPledge"][-1]
+    writer = api_as(later["assignee"])
+    _ok(writer.call("POST", f"/api/tasks/{later['id']}/complete",
+                    {"data": {"content": "每周参加一次志愿服务", "deadline": "2026-11-20"}}))
+    clicks = 0
+    while button.is_visible():
+        before = rows.count()
+        button.click()
+        clicks += 1
+        page.wait_for_function("n => document.querySelectorAll('#task-list .task-row').length > n"
+                               " || document.getElementById('load-more').hidden", arg=before)
+        page.wait_for_function("() => !document.getElementById('load-more').disabled")
+    ids = page.eval_on_selector_all("#task-list .task-row", "rows => rows.map(r => Number(r.dataset.taskId))")
+    assert len(ids) == len(set(ids)), "a task was listed twice"
+    assert {t["id"] for t in listed} - {later["id"]} <= set(ids), "a task was skipped"
+    assert later["id"] not in ids[len(shown):]
+    assert clicks >= 2
+    assert button.is_hidden()
+    monkeypatch.setattr(queries, "TOTAL_CAP", 1_000)
+    page.reload()
+    rows.nth(2).wait_for()
+    total = _ok(admin.call("GET", "/api/tasks?scope=cc&limit=1"))["total"]
+    assert page.locator("#more").inner_text() == exact.format(n=3, total=total)

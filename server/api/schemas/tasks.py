@@ -28,7 +28,10 @@ class TaskQuery(Query):
                                              "about (subject) or the beginning of what it asks (excerpt)")
     sort: str = Field("due", json_schema_extra={"enum": ["due", "-priority", "created", "-created"]})
     limit: Limit = 50
-    offset: Offset = 0
+    offset: Offset = Field(0, description="deprecated, for old clients: skip this many (slow on deep pages, "
+                                          "and a task closed meanwhile shifts the rest); use cursor")
+    cursor: str | None = Field(None, description="the next_cursor of the previous page, with the "
+                               "same filters and sort: the page after it (keyset pagination)")
     invalid_message: ClassVar[str] = "'org_unit' must be a unit id"
     field_messages = {"org_unit": "not an id"}
 
@@ -67,10 +70,12 @@ class TaskDetail(Task):
 
 class TaskList(Out):
     items: list[Task]
-    total: int = Field(description="how many match; counting stops at 1,000")
-    total_exact: bool = Field(description="false: at least `total` match")
+    total: int = Field(description="how many match, counted up to 1,000; with total_exact false, more than that")
+    total_exact: bool = Field(description="true: exactly `total` match; false: counting stopped, more than `total` "
+                                          "match (shown as “1000+” / “1000 项以上”)")
     limit: int
     offset: int
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null: this is the last page")
 
 
 class Counts(Out):
