@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import activities, orgchanges, report, scenarios
+from bench import activities, orgchanges, report, scale_rollup, scenarios
 from bench import db as bdb
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
@@ -34,6 +34,7 @@ RUNNERS = {
     "inbox": scenarios.inbox,
     "org": orgchanges.org,
     "activities": activities.activities,
+    "scale-rollup": scale_rollup.scale_rollup,
 }
 
 
@@ -50,6 +51,7 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--org-sizes", type=_ints, help="roster rows imported by 'org' (default 10000,100000)")
     p.add_argument("--duration", type=float, help="seconds of each throughput run (floor: a third of it)")
     p.add_argument("--inbox-rows", help="backend=rows,…, e.g. postgresql=1000000,sqlite=200000")
+    p.add_argument("--rollup-sizes", type=_ints, help="members for 'scale-rollup' (default 100000,1000000)")
     p.add_argument("--backends", help="backends for 'complete' (sqlite,postgresql)")
     p.add_argument("--no-postgres", action="store_true", help="skip everything that needs PostgreSQL")
     p.add_argument("--out", type=Path, help="folder for the results (default bench/results)")
@@ -76,6 +78,8 @@ def parse(argv: list[str]) -> Options:
         o.duration, o.floor_duration = a.duration, max(1.0, a.duration / 3)
     if a.inbox_rows:
         o.inbox_rows = {k: int(v.replace("_", "")) for k, v in (x.split("=") for x in a.inbox_rows.split(","))}
+    if a.rollup_sizes:
+        o.rollup_sizes = a.rollup_sizes
     if a.backends:
         o.complete_backends = a.backends.split(",")
     o.out = a.out or ROOT / "bench" / "results"

@@ -20,7 +20,7 @@ from bench.org import BENCH_PASSWORD, Org, generate
 from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
-SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities")
+SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities", "scale-rollup")
 
 
 @dataclass
@@ -53,6 +53,11 @@ class Options:
     activity_samples: int = 50
     activity_district_samples: int = 12
     activity_uploads: int = 10
+    rollup_sizes: list[int] = field(default_factory=lambda: [100_000, 1_000_000])
+    rollup_api_launch_max: int = 100_000
+    """Sizes up to this launch through the API; larger ones write their branch runs with SQL."""
+    rollup_samples: int = 60
+    rollup_xlsx_samples: int = 3
     workers: int = 2
     rounds: int = 6
     out: Path = Path("bench/results")
@@ -90,6 +95,10 @@ class Options:
             activity_samples=3,
             activity_district_samples=2,
             activity_uploads=2,
+            rollup_sizes=[200],
+            rollup_api_launch_max=100,
+            rollup_samples=3,
+            rollup_xlsx_samples=1,
             rounds=2,
             name="smoke",
         )

@@ -56,6 +56,11 @@ def test_bench_smoke_writes_results(tmp_path: Path) -> None:
     change = results["org"]["secretary_change"]["sqlite"]
     assert change["n"] > 0 and all(n == change["open_tasks"] for n in change["returned_per_change"])
 
+    [rollup] = results["scale-rollup"]["sizes"].values()
+    assert all({"p50_ms", "p95_ms", "rows", "branches"} <= set(rollup[k])
+               for k in ("rollup_district", "rollup_committee", "rollup_branch"))
+    assert rollup["rollup_district"]["branches"] == rollup["branches"] and rollup["xlsx_district"]["max_s"] > 0
+
     assert any(m["peak_total_mb"] > 0 for m in doc["memory"].values())
     assert {t["target"].split(" (")[0] for t in doc["targets"]} >= {
         "complete p95, every size", "throughput ours / floor", "server peak RSS"}
