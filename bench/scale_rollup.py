@@ -23,11 +23,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from bench import campaign as bcampaign
 from bench import db as bdb
 from bench.harness import Bench, Env, timed_calls
+from bench.stats import summary_ms
+from server.campaign import recount, rollup
+from server.org.models import OrgUnit
 
 MOBILISED = 100
 STAGES = ("mobilise", "pledge", "fulfil", "review", "appraisal", "commendation")
@@ -119,6 +123,12 @@ def _measure(bench: Bench, env: Env, campaign_id: int, out: dict[str, Any]) -> N
                                 "members": top["members"]}
         bench.log(f"    roll-up {key} ({code}, {len(body['units'])} rows, {top['branches']} branches): "
                   f"p50 {stats['p50_ms']} ms, p95 {stats['p95_ms']} ms")
+    env.server.phase("floor")
+    stats, _ = timed_calls(admin, "GET", "/api/me", o.rollup_samples, o.warmup)
+    out["floor_me"] = stats
+    bench.log(f"    the stack's floor (GET /api/me): p50 {stats['p50_ms']} ms, p95 {stats['p95_ms']} ms")
+    out["in_process"] = _in_process(env, campaign_id, units, o.rollup_samples // 3 or 1)
+    bench.log(f"    in process (ms, p50/p95): {out['in_process']}")
     env.server.phase("board")
     stats, _ = timed_calls(admin, "GET", f"/api/org-units/bench-district/board?campaign={campaign_id}",
                            o.rollup_samples, o.warmup)
@@ -138,6 +148,26 @@ def _measure(bench: Bench, env: Env, campaign_id: int, out: dict[str, Any]) -> N
     bench.log(f"    xlsx of the district: {', '.join(f'{d:.2f}' for d in durations)} s")
     env.server.phase("done")
     admin.close()
+
+
+def _in_process(env: Env, campaign_id: int, units: dict[str, str], rounds: int) -> dict[str, Any]:
+    """The roll-up's queries timed in this process on the bench's database, without HTTP, in turns with
+    the old aggregate over the whole campaign (``recount``: what every district request ran before)."""
+    times: dict[str, list[float]] = {key: [] for key in [*units, "old_aggregate"]}
+    with Session(env.engine) as session:
+        found = {key: session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one()
+                 for key, code in units.items()}
+        now = datetime.now(UTC)
+        for _ in range(rounds + 1):
+            for key, unit in found.items():
+                started = time.perf_counter()
+                rollup.listing(session, unit, campaign_id, now)
+                times[key].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            recount.recount(session, campaign_id)
+            times["old_aggregate"].append(time.perf_counter() - started)
+            session.rollback()
+    return {key: f"{summary_ms(v[1:])['p50_ms']}/{summary_ms(v[1:])['p95_ms']}" for key, v in times.items()}
 
 
 def scale_rollup(bench: Bench) -> None:
