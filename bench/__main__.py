@@ -52,6 +52,8 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--duration", type=float, help="seconds of each throughput run (floor: a third of it)")
     p.add_argument("--inbox-rows", help="backend=rows,…, e.g. postgresql=1000000,sqlite=200000")
     p.add_argument("--rollup-sizes", type=_ints, help="members for 'scale-rollup' (default 100000,1000000)")
+    p.add_argument("--rollup-api-max", type=int, help="'scale-rollup' sizes up to this launch through the API "
+                                                       "(default 100000); larger ones get SQL-written branch runs")
     p.add_argument("--backends", help="backends for 'complete' (sqlite,postgresql)")
     p.add_argument("--no-postgres", action="store_true", help="skip everything that needs PostgreSQL")
     p.add_argument("--out", type=Path, help="folder for the results (default bench/results)")
@@ -80,6 +82,8 @@ def parse(argv: list[str]) -> Options:
         o.inbox_rows = {k: int(v.replace("_", "")) for k, v in (x.split("=") for x in a.inbox_rows.split(","))}
     if a.rollup_sizes:
         o.rollup_sizes = a.rollup_sizes
+    if a.rollup_api_max is not None:
+        o.rollup_api_launch_max = a.rollup_api_max
     if a.backends:
         o.complete_backends = a.backends.split(",")
     o.out = a.out or ROOT / "bench" / "results"

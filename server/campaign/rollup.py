@@ -164,8 +164,11 @@ def _listed_units(session: Session, unit: OrgUnit) -> tuple[list[Any], int]:
     columns = (OrgUnit.id, OrgUnit.parent_id, OrgUnit.path, OrgUnit.code, OrgUnit.name, OrgUnit.type)
     listed: list[Any] = list(session.execute(select(*columns).where(OrgUnit.id == unit.id)).all())
     parents, levels = [unit.id], 0
-    while parents and levels < MAX_LEVELS:
-        children = session.execute(select(*columns).where(OrgUnit.parent_id.in_(parents))).all()
+    while parents and levels < MAX_LEVELS and (levels == 0 or len(listed) < LISTING_LIMIT):
+        query = select(*columns).where(OrgUnit.parent_id.in_(parents))
+        if levels >= 1:  # a level that would not fit is never read whole (a district's 20,000 branches)
+            query = query.limit(LISTING_LIMIT - len(listed) + 1)
+        children = session.execute(query).all()
         if not children or (levels >= 1 and len(listed) + len(children) > LISTING_LIMIT):
             break
         listed.extend(children)
