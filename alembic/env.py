@@ -8,6 +8,7 @@ import server.calendar.models  # noqa: F401
 import server.idempotency  # noqa: F401 - idempotency keys
 import server.campaign.models  # noqa: F401 - registers the campaign and selection tables
 import server.campaign.review_models  # noqa: F401 - registers the leader reviews' tables
+import server.campaign.rollup_models  # noqa: F401 - registers the roll-up counters
 import server.notifications.models  # noqa: F401
 import server.ops.clock_control  # noqa: F401 - the training clock's offset
 import server.org.models  # noqa: F401 - registers the server tables

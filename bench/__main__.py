@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import activities, orgchanges, report, scale_inbox, scale_launch, scale_quota, scenarios
+from bench import activities, orgchanges, report, scale_inbox, scale_launch, scale_quota, scale_rollup, scenarios
 from bench import db as bdb
 from bench.harness import SCENARIOS, Bench, Options
 from bench.server import ROOT
@@ -37,6 +37,7 @@ RUNNERS = {
     "scale-launch": scale_launch.scale_launch,
     "scale-quota": scale_quota.scale_quota,
     "scale-inbox": scale_inbox.scale_inbox,
+    "scale-rollup": scale_rollup.scale_rollup,
 }
 
 
@@ -65,6 +66,9 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--duration", type=float, help="seconds of each throughput run (floor: a third of it)")
     p.add_argument("--inbox-rows", help="backend=rows,…, e.g. postgresql=1000000,sqlite=200000")
     p.add_argument("--scale-inbox", help="rows,open,members of 'scale-inbox' (default 10000000,100000,100000)")
+    p.add_argument("--rollup-sizes", type=_ints, help="members for 'scale-rollup' (default 100000,1000000)")
+    p.add_argument("--rollup-api-max", type=int, help="'scale-rollup' sizes up to this launch through the API "
+                                                       "(default 100000); larger ones get SQL-written branch runs")
     p.add_argument("--backends", help="backends for 'complete' (sqlite,postgresql)")
     p.add_argument("--launch-branches", type=_ints, help="district sizes (branches) for 'scale-launch' (400,2000)")
     p.add_argument("--launch-workers", type=_ints, help="Celery workers for 'scale-launch' in scale-out (1,2)")
@@ -100,6 +104,10 @@ def parse(argv: list[str]) -> Options:
         o.inbox_rows = {k: int(v.replace("_", "")) for k, v in (x.split("=") for x in a.inbox_rows.split(","))}
     if a.scale_inbox:
         o.scale_inbox_rows, o.scale_inbox_open, o.scale_inbox_members = _ints(a.scale_inbox)
+    if a.rollup_sizes:
+        o.rollup_sizes = a.rollup_sizes
+    if a.rollup_api_max is not None:
+        o.rollup_api_launch_max = a.rollup_api_max
     if a.backends:
         o.complete_backends = a.backends.split(",")
     if a.launch_branches:

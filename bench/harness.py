@@ -21,7 +21,7 @@ from bench.server import Server, upgrade
 from bench.stats import summary_ms
 
 SCENARIOS = ("complete", "naive", "throughput", "launch", "inbox", "org", "activities",
-             "scale-inbox", "scale-launch", "scale-quota", "scale")
+             "scale-inbox", "scale-launch", "scale-quota", "scale-rollup", "scale")
 """``scale`` runs every registered ``scale-*`` scenario (issue 20: province sizes, long); a full run
 without ``--scenarios`` leaves them out, ``--smoke`` runs them at tiny sizes."""
 
@@ -65,6 +65,11 @@ class Options:
     quota_samples: int = 30
     quota_old_samples: int = 2
     quota_confirmations: int = 100
+    rollup_sizes: list[int] = field(default_factory=lambda: [100_000, 1_000_000])
+    rollup_api_launch_max: int = 100_000
+    """Sizes up to this launch through the API; larger ones write their branch runs with SQL."""
+    rollup_samples: int = 60
+    rollup_xlsx_samples: int = 3
     workers: int = 2
     scale_launch_branches: list[int] = field(default_factory=lambda: [400, 2000])
     scale_launch_rounds: int = 3
@@ -116,6 +121,10 @@ class Options:
             quota_samples=3,
             quota_old_samples=1,
             quota_confirmations=3,
+            rollup_sizes=[200],
+            rollup_api_launch_max=100,
+            rollup_samples=3,
+            rollup_xlsx_samples=1,
             rounds=2,
             name="smoke",
         )

@@ -225,6 +225,18 @@ def markdown(doc: dict[str, Any]) -> str:
             out += [f"2 workers / 1 worker (medians): {scale_out['two_per_one']}", ""]
     if "scale-quota" in res:
         out += scale_quota.markdown(res["scale-quota"])
+    if "scale-rollup" in res:
+        rows = []
+        for members, r in res["scale-rollup"]["sizes"].items():
+            for key in ("rollup_district", "rollup_committee", "rollup_branch"):
+                q = r[key]
+                rows.append([members, r["branches"], f"{key} `{q['unit']}`", q["rows"], q["p50_ms"], q["p95_ms"]])
+            rows.append([members, r["branches"], "board of the district", "", r["board_district"]["p50_ms"],
+                         r["board_district"]["p95_ms"]])
+            rows.append([members, r["branches"], "xlsx of the district (s, slowest)", "",
+                         "", r["xlsx_district"]["max_s"]])
+        out += ["## scale-rollup: the stage roll-up from counters (issue 20)", ""] + _run_line(res["scale-rollup"])
+        out += _table(["members", "branches", "request", "rows", "p50 ms", "p95 ms"], rows)
     if doc.get("memory"):
         out += ["## memory: peak RSS per server (gunicorn master + workers, sampled every 0.2 s)", ""]
         out += _table(["server", "ours", "mode", "peak RSS total MB", "peak PSS total MB", "largest process MB"],

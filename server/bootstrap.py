@@ -21,7 +21,7 @@ from inbox import closing, reminders, rows
 from server.activities.family import ACTIVITY_FAMILY
 from server.attachments import storage as attachment_storage
 from server.bridges import appraisal_talks, judged_talks
-from server.campaign.family import CAMPAIGN_FAMILY, REVIEW_FAMILY, SELECTION_FAMILY
+from server.campaign.family import CAMPAIGN_FAMILY, REVIEW_FAMILY, ROLLUP_FAMILY, SELECTION_FAMILY
 from server.config import Settings
 from server.database import db
 from server.notifications import mail
@@ -40,6 +40,7 @@ PROCESS_FAMILIES: tuple[ProcessFamily, ...] = (
     appraisal_talks.FAMILY,
     ACTIVITY_FAMILY,
     judged_talks.FAMILY,
+    ROLLUP_FAMILY,
 )
 """In order: for one process, save hooks run in the order their families are listed."""
 

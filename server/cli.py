@@ -17,6 +17,7 @@ from server import demo
 from server.accounts.first_admin import create_first_admin
 from server.app import compile_translations, create_app
 from server.bootstrap import bootstrap
+from server.campaign import recount
 from server.config import ConfigError, Settings, forbid_in_production
 from server.database import db
 from server.errors import DomainError
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("upgrade", help="back up (SQLite), migrate to the newest version, repair; refused while served")
     repair = sub.add_parser("repair-candidates", help="give open tasks back who may claim them (issue #21)")
     repair.add_argument("--dry-run", action="store_true", help="report what would be restored, write nothing")
+    rollup = sub.add_parser("repair-rollup", help="recount the campaign roll-up's counters from the ledgers and "
+                                                  "rewrite those that differ (issue #20)")
+    rollup.add_argument("--dry-run", action="store_true", help="only count the branch runs that differ")
     sub.add_parser("version", help="this release's version and the database's migration revision")
     admin = sub.add_parser("create-admin", help="create the top unit and its first org_admin; the password is read "
                                                 "from standard input or VANGUARD_ADMIN_PASSWORD")
@@ -92,6 +96,12 @@ def _run(args: argparse.Namespace) -> int:
                 print("demo organisation seeded")
             else:
                 print("the database is not empty; nothing seeded")
+        return 0
+    if args.command == "repair-rollup":
+        create_app({"VANGUARD_STARTUP": False})
+        with db.transaction() as session:
+            wrong = recount.differences(session) if args.dry_run else recount.repair(session)
+        print(f"{len(wrong)} branch runs {'differ from their recount' if args.dry_run else 'recounted'}")
         return 0
     if args.command == "clock":
         return _clock(settings, args.action, args.value)

@@ -21,7 +21,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -102,6 +102,54 @@ def workbook(*sheets: Sheet) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def streamed_workbook(sheet: Sheet) -> bytes:
+    """One sheet written row by row (openpyxl's write-only mode): rows already written are on
+    disk, not in memory, so a sheet of tens of thousands of rows costs the rows' own list at most.
+    Same cells as ``workbook`` (strings never formulas, caption, bold header, indents, widths,
+    frozen panes)."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet.title[:MAX_TITLE])
+    for column, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    header_row = 1
+    if sheet.caption:
+        caption = [_stream_cell(ws, v) for v in sheet.caption]
+        caption[0].font = Font(bold=True, size=13)
+        ws.append(caption)
+        header_row = 2
+    ws.freeze_panes = sheet.freeze or f"A{header_row + 1}"
+    header = [_stream_cell(ws, title) for title in sheet.header]
+    for cell in header:
+        cell.font = Font(bold=True)
+        if sheet.center_header:
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+    ws.append(header)
+    for index, values in enumerate(sheet.rows):
+        cells = [_stream_cell(ws, value) for value in values]
+        if cells and index < len(sheet.indents) and sheet.indents[index]:
+            cells[0].alignment = Alignment(indent=sheet.indents[index])
+        ws.append(cells)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _stream_cell(ws: Any, value: Any) -> Any:
+    cell = WriteOnlyCell(ws)
+    if isinstance(value, str):
+        text = value
+    elif value is None or isinstance(value, bool | int | float | date | datetime):
+        cell.value = value
+        return cell
+    else:
+        text = str(value)
+    cell.value = text
+    cell.data_type = TYPE_STRING  # never a formula, whatever the text starts with
+    if is_risky(text):
+        cell.quotePrefix = True
+    return cell
 
 
 class UnreadableWorkbook(ValueError):

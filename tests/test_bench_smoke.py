@@ -60,6 +60,11 @@ def test_bench_smoke_writes_results(tmp_path: Path) -> None:
     assert quota_view["same_totals"] is True and quota_view["tally_rows"] > 0
     assert {"p50_ms", "p95_ms"} <= set(quota_view["district_year"])
 
+    [rollup] = results["scale-rollup"]["sizes"].values()
+    assert all({"p50_ms", "p95_ms", "rows", "branches"} <= set(rollup[k])
+               for k in ("rollup_district", "rollup_committee", "rollup_branch"))
+    assert rollup["rollup_district"]["branches"] == rollup["branches"] and rollup["xlsx_district"]["max_s"] > 0
+
     assert any(m["peak_total_mb"] > 0 for m in doc["memory"].values())
     assert {t["target"].split(" (")[0] for t in doc["targets"]} >= {
         "complete p95, every size", "throughput ours / floor", "server peak RSS"}

@@ -84,7 +84,7 @@ def get_launch(launch_id: int) -> Any:
 @bp.get("/org-units/<unit_ref>/campaign-progress")
 @declare(query=CampaignQuery, ok=CampaignProgress, errors=(403, 404), tags=TAGS)
 def campaign_progress(unit_ref: str, query: CampaignQuery) -> Any:
-    """Stage and pledge/appraisal counts of a unit and every unit below it, rolled up"""
+    """Stage and pledge/appraisal counts of a unit and its children (more levels if few), summed over subtrees"""
     campaign_id = query.campaign
     return jsonify(read(lambda s: campaign_board.campaign_progress(s, me(s), unit_by_ref(s, unit_ref), campaign_id)))
 
@@ -176,7 +176,7 @@ def _progress_xlsx(progress: dict[str, Any]) -> bytes:
             stage = "，".join(f"{labels.get(code, code)} {n}" for code, n in row["stages"].items())
         rows.append([row["unit"]["name"], stage or "", row["branches"], row["completed"],
                      *[row[key] for key, _t in columns]])
-    return spreadsheets.workbook(spreadsheets.Sheet(
+    return spreadsheets.streamed_workbook(spreadsheets.Sheet(
         title=_("Campaign progress"),
         caption=[progress["campaign"].get("title") or "", progress["unit"]["name"]],
         header=[_("Unit"), _("Stage"), _("Branches"), _("Branches completed"), *[title for _k, title in columns]],
@@ -188,7 +188,8 @@ def _progress_xlsx(progress: dict[str, Any]) -> bytes:
 def campaign_progress_xlsx(unit_ref: str, query: CampaignQuery) -> Any:
     """The stage dashboard's table (campaign progress of the unit and every unit below it) as an xlsx workbook"""
     campaign_id = query.campaign
-    progress = read(lambda s: campaign_board.campaign_progress(s, me(s), unit_by_ref(s, unit_ref), campaign_id))
+    progress = read(lambda s: campaign_board.campaign_progress(s, me(s), unit_by_ref(s, unit_ref), campaign_id,
+                                                               whole_tree=True))
     name = f"campaign-progress-{progress['unit']['code']}.xlsx"
     cn_name = quote(f"{progress['unit']['name']}-进度.xlsx")
     return Response(_progress_xlsx(progress), mimetype=XLSX, headers={

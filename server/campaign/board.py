@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from inbox.models import OPEN, Task
 from server import clock
 from server.access import check_may_view_unit
+from server.campaign import rollup
 from server.campaign.absences import absences
 from server.campaign.appraisal import appraisal_results
 from server.campaign.models import (
@@ -24,7 +24,6 @@ from server.campaign.models import (
     CampaignCommendation,
     CampaignLaunch,
     CampaignPledge,
-    CampaignRating,
 )
 from server.campaign.plan import BRANCH, STAGES, fulfilled_late
 from server.campaign.reviews import branch_appraisal, branch_pledge_of, circular_of, reviews_of
@@ -38,8 +37,7 @@ from server.workflow.models import ProcessInstance
 COMMENDATION_LABELS = {"branch": "先进基层党组织", "member": "优秀共产党员",
                        "recommend_branch": "推荐上级表彰（党组织）", "recommend_member": "推荐上级表彰（党员）"}
 RATING_LABELS = {"excellent": "优秀", "good": "良好", "fair": "一般", "poor": "较差"}
-COUNTS = ("members", "pledged", "approved", "fulfilled", "rated", "appraised", "raters_done",
-          "overdue_pledges", "overdue_tasks")
+COUNTS = rollup.COUNTS
 
 
 def _iso(value: Any) -> str | None:
@@ -147,14 +145,16 @@ def default_campaign_id(session: Session, unit: OrgUnit) -> int | None:
 # -- stage tracking ------------------------------------------------------------------------------
 
 
-def campaign_progress(session: Session, person: Person, unit: OrgUnit, campaign_id: int | None) -> dict[str, Any]:
-    """For the unit and each unit below it: stage and counts, rolled up over its subtree.
+def campaign_progress(session: Session, person: Person, unit: OrgUnit, campaign_id: int | None,
+                      *, whole_tree: bool = False) -> dict[str, Any]:
+    """The unit with its children (and deeper levels while the list stays short): stage and
+    counts, each summed over its subtree; ``whole_tree``: every unit below it (the xlsx export).
 
-    A unit with a branch run of its own shows that run's stage; every unit shows
-    how many branch runs below it are in each stage, and the sums of members,
-    pledged, approved, fulfilled, rated (fulfilment rated), appraised (received
-    appraisal ratings), raters_done, overdue_pledges (members past the pledge
-    deadline without a pledge under review or approved) and overdue_tasks.
+    A unit with a branch run of its own shows that run's stage; every unit shows how many
+    branch runs below it are in each stage, and the sums of members, pledged, approved,
+    fulfilled, rated (fulfilment rated), appraised (received appraisal ratings), raters_done,
+    overdue_pledges (members whose pledge task is past its due date) and overdue_tasks. The
+    sums come from per-branch counters (``server.campaign.rollup``), not from the ledgers.
     """
     check_may_view_unit(session, person, unit)
     if campaign_id is None:
@@ -162,100 +162,20 @@ def campaign_progress(session: Session, person: Person, unit: OrgUnit, campaign_
         if campaign_id is None:
             raise NotFound(f"no campaign reaches {unit.name}")
     campaign = get_campaign(session, campaign_id)
-    prefix = unit.path
-    in_subtree = OrgUnit.path.startswith(prefix)
-    units = session.execute(
-        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.path, OrgUnit.code, OrgUnit.name, OrgUnit.type)
-        .where(in_subtree).order_by(OrgUnit.path)
-    ).all()
-    runs = session.execute(
-        select(CampaignBranch.instance_id, CampaignBranch.org_unit_id, CampaignBranch.member_count,
-               CampaignBranch.rater_count, ProcessInstance.state, ProcessInstance.stage, ProcessInstance.stage_label)
-        .join(ProcessInstance, ProcessInstance.id == CampaignBranch.instance_id)
-        .join(OrgUnit, OrgUnit.id == CampaignBranch.org_unit_id)
-        .where(CampaignBranch.campaign_id == campaign_id, in_subtree)
-    ).all()
-    scoped = and_(CampaignBranch.campaign_id == campaign_id, in_subtree)
-    pledges = {
-        row[0]: row[1:] for row in session.execute(
-            select(CampaignPledge.branch_instance_id, func.count(CampaignPledge.id),
-                   func.count(CampaignPledge.approved_at), func.count(CampaignPledge.reported_at),
-                   func.count(CampaignPledge.rated_at))
-            .join(CampaignBranch, CampaignBranch.instance_id == CampaignPledge.branch_instance_id)
-            .join(OrgUnit, OrgUnit.id == CampaignBranch.org_unit_id)
-            .where(scoped).group_by(CampaignPledge.branch_instance_id)
-        )
-    }
-    ratings = {
-        row[0]: row[1:] for row in session.execute(
-            select(CampaignRating.branch_instance_id, func.count(func.distinct(CampaignRating.ratee_id)),
-                   func.count(func.distinct(CampaignRating.rater_id)))
-            .join(CampaignBranch, CampaignBranch.instance_id == CampaignRating.branch_instance_id)
-            .join(OrgUnit, OrgUnit.id == CampaignBranch.org_unit_id)
-            .where(scoped).group_by(CampaignRating.branch_instance_id)
-        )
-    }
-    now = clock.now()
-    overdue: dict[int, tuple[int, int]] = {}
-    for instance_id, element_id, count in session.execute(
-        select(Task.instance_id, Task.element_id, func.count(Task.id))
-        .join(CampaignBranch, CampaignBranch.instance_id == Task.instance_id)
-        .join(OrgUnit, OrgUnit.id == CampaignBranch.org_unit_id)
-        .where(scoped, Task.state == OPEN, Task.due_at.is_not(None), Task.due_at < now)
-        .group_by(Task.instance_id, Task.element_id)
-    ):
-        pledges_late, tasks_late = overdue.get(instance_id, (0, 0))
-        overdue[instance_id] = (pledges_late + (count if element_id == "DraftPledge" else 0), tasks_late + count)
-
-    rows: dict[int, dict[str, Any]] = {}
-    for u in units:
-        rows[u.id] = {
-            "unit": {"id": u.id, "code": u.code, "name": u.name, "type": u.type},
-            "parent_id": u.parent_id,
-            "depth": len(u.path.strip("/").split("/")) - len(prefix.strip("/").split("/")),
-            "run": None,
-            "branches": 0,
-            "completed": 0,
-            "stages": {},
-            **{k: 0 for k in COUNTS},
-        }
-    for run in runs:
-        instance_id, unit_id, member_count, _raters, state, stage, stage_label = run
-        pledged, approved, fulfilled, rated = pledges.get(instance_id, (0, 0, 0, 0))
-        appraised, raters_done = ratings.get(instance_id, (0, 0))
-        pledges_late, tasks_late = overdue.get(instance_id, (0, 0))
-        counts = {"members": member_count, "pledged": pledged, "approved": approved, "fulfilled": fulfilled,
-                  "rated": rated, "appraised": appraised, "raters_done": raters_done,
-                  "overdue_pledges": pledges_late, "overdue_tasks": tasks_late}
-        own = rows[unit_id]
-        own["run"] = {"instance_id": instance_id, "state": state, "stage": stage, "stage_label": stage_label}
-        stage_key = state if state in ("completed", "cancelled") else (stage or "starting")
-        for ancestor_id in _ancestors_in(rows, unit_id):
-            row = rows[ancestor_id]
-            row["branches"] += 1
-            row["completed"] += 1 if state == "completed" else 0
-            row["stages"][stage_key] = row["stages"].get(stage_key, 0) + 1
-            for k, v in counts.items():
-                row[k] += v
+    stages = _stage_labels(session)
+    if whole_tree:
+        units = rollup.tree(session, unit, campaign_id, clock.now(), {s["code"]: s["label"] for s in stages})
+    else:
+        units = rollup.listing(session, unit, campaign_id, clock.now())
     launch = latest_launch(session, campaign_id)
     return {
         "campaign": {"id": campaign.instance_id, "title": campaign.title, "theme": campaign.theme,
                      "timetable": campaign.timetable,
                      "launch": launch_dict(launch) if launch else None},
         "unit": unit_dict(unit),
-        "stages": _stage_labels(session),
-        "units": list(rows.values()),
+        "stages": stages,
+        "units": units,
     }
-
-
-def _ancestors_in(rows: dict[int, dict[str, Any]], unit_id: int) -> list[int]:
-    """The unit and its ancestors that are part of the listing."""
-    result = []
-    current: int | None = unit_id
-    while current is not None and current in rows:
-        result.append(current)
-        current = rows[current]["parent_id"]
-    return result
 
 
 def _stage_labels(session: Session) -> list[dict[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.campaign import absences, ledgers, reviews, selection, selection_ledgers, starts
+from server.campaign import absences, ledgers, reviews, rollup, selection, selection_ledgers, starts
 from server.campaign.plan import BRANCH, CAMPAIGN
 from server.campaign.selection import SELECTION
 from server.workflow.hooks import ProcessFamily
@@ -30,3 +30,10 @@ REVIEW_FAMILY = ProcessFamily(
     saves={reviews.REVIEW: reviews.on_saved},
     completions=reviews.COMPLETIONS,
 )
+
+ROLLUP_FAMILY = ProcessFamily(
+    name="campaign roll-up counters",
+    saves={BRANCH: rollup.on_branch_saved},
+    cancels={BRANCH: rollup.on_branch_cancelled},
+)
+"""Installed last: a branch's counters are recounted after every other hook of its save has written."""

@@ -189,6 +189,8 @@ def _cancel_one(session: Session, instance: ProcessInstance, actor: Person | Non
                     .values(state=PART_CANCELLED, stage=None, updated_at=now)
                     .execution_options(synchronize_session=False))
     _set_jobs(session, instance.id, (JOB_WAITING, JOB_HELD), JOB_CANCELLED)
+    for hook in registry.cancel_hooks(instance.definition.key):
+        hook(session, instance)
     details: dict[str, Any] = {"reason": reason}
     if cascade_from is not None:
         details["cascade_from"] = cascade_from

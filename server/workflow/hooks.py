@@ -3,7 +3,7 @@
 The workflow runs any BPMN process by itself. A *process family* (the campaign, the
 selection, the talk loop...) adds what BPMN cannot say: server-side start data, ledger
 rows written with a completion, rules checked before the engine sees a form. It does so
-through five kinds of hook, all keyed by what they apply to, never by if-chains:
+through six kinds of hook, all keyed by what they apply to, never by if-chains:
 
 * **start hooks**, by process key: run before an instance starts, whoever starts it;
   they return the data the instance starts with, or refuse with a domain error (a family
@@ -14,6 +14,8 @@ through five kinds of hook, all keyed by what they apply to, never by if-chains:
   validated and before the engine sees the data, in the completion's transaction;
 * **withdrawal hooks**, by process key: run when a person is taken out of a running
   multi-instance (a stage's date passed, an overseer withdrew him), in its transaction;
+* **cancel hooks**, by process key: run when an overseer cancels an instance (which is not
+  a save: no engine step), in its transaction, after its open tasks are closed;
 * **job handlers**, by job kind: what firing a ``timer_job`` row does;
 
 plus **daily duties** the scheduler runs once a day. Nothing registers itself by being
@@ -54,6 +56,9 @@ class BatchStartHook(Protocol):
 
 class SaveHook(Protocol):
     def __call__(self, session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None: ...
+
+
+CancelHook = Callable[[Session, ProcessInstance], None]
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ class ProcessFamily:
     saves: Mapping[str, SaveHook] = field(default_factory=dict)
     completions: Mapping[tuple[str, str], CompletionHandler] = field(default_factory=dict)
     withdrawals: Mapping[str, WithdrawalHook] = field(default_factory=dict)
+    cancels: Mapping[str, CancelHook] = field(default_factory=dict)
     daily: Sequence[DailyDuty] = ()
 
 
@@ -183,6 +189,7 @@ class Registry:
         self._saves: dict[str | None, list[SaveHook]] = {}
         self._completions: dict[tuple[str, str], CompletionHandler] = {}
         self._withdrawals: dict[str, list[WithdrawalHook]] = {}
+        self._cancels: dict[str, list[CancelHook]] = {}
         self.jobs: dict[str, JobHandler] = {}
         self.daily: list[DailyDuty] = []
         self._tasks: TaskRows | None = None
@@ -219,6 +226,8 @@ class Registry:
             self._completions[where] = handler
         for key, hook in family.withdrawals.items():
             self._withdrawals.setdefault(key, []).append(hook)
+        for key, cancelled in family.cancels.items():
+            self._cancels.setdefault(key, []).append(cancelled)
         self.daily.extend(family.daily)
 
     def replace_with(self, other: Registry) -> None:
@@ -243,6 +252,9 @@ class Registry:
 
     def withdrawal_hooks(self, process_key: str) -> list[WithdrawalHook]:
         return self._withdrawals.get(process_key, [])
+
+    def cancel_hooks(self, process_key: str) -> list[CancelHook]:
+        return self._cancels.get(process_key, [])
 
 
 registry = Registry()

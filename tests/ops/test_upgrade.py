@@ -29,6 +29,7 @@ from inbox import queries
 from inbox.queries import TaskFilter
 from server import clock
 from server.app import create_app
+from server.campaign import recount
 from server.config import ROOT
 from server.database import db, make_engine
 from server.ops.integrity import OrphanedRows, orphans
@@ -322,6 +323,8 @@ def test_an_upgrade_keeps_the_running_work_of_every_earlier_release(
 
     with todays_app(url, tmp_path) as fake:
         assert_offered_as_before(before.open_tasks)
+        with db.transaction() as session:  # issue 20: 0017 backfilled the roll-up's counters exactly
+            assert recount.differences(session) == {}
         finisher = Finisher(set(before.waiting_jobs), fake)
         finisher.run()
         assert finisher.fired.keys() >= before.waiting_jobs.keys(), "a pending timer never fired"
@@ -331,6 +334,8 @@ def test_an_upgrade_keeps_the_running_work_of_every_earlier_release(
         running = {i: s for i, s in states().items() if s != "completed"}
         assert not running, f"instances not completed: {running}; completed {finisher.completed}"
         assert set(before.instances) <= set(states())
+        with db.transaction() as session:  # and kept them through every step since
+            assert recount.differences(session) == {}
 
 
 # -- the issue's replay: 0.1.1 (9b0758a) on SQLite, upgraded -----------------------------------------
