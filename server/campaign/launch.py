@@ -32,6 +32,7 @@ from server.campaign.plan import BRANCH, target_units_query
 from server.database import db
 from server.errors import NotFound
 from server.org.models import OrgUnit, Person
+from server.workflow.engine import outside_the_lock
 from server.workflow.instances import start_instance
 from server.workflow.runs import lock_instance
 
@@ -47,58 +48,62 @@ def run_launch_batch(launch_id: int, batch_size: int | None = None) -> bool:
     error (the batch's own changes roll back) and re-raises.
     """
     try:
-        with db.transaction() as session:
-            launch = session.scalar(select(CampaignLaunch).where(CampaignLaunch.id == launch_id).with_for_update())
-            if launch is None:
-                raise NotFound(f"campaign launch {launch_id} does not exist")
-            if launch.state in (LAUNCH_DONE, LAUNCH_FAILED):
-                return False
-            campaign = session.get(Campaign, launch.campaign_id)
-            assert campaign is not None
-            now = clock.now()
-            # Locked as a cancellation locks it: a cancelled campaign starts no more branches.
-            parent = lock_instance(session, campaign.instance_id)
-            if parent.state not in ("running", "suspended"):
-                launch.state = LAUNCH_DONE
-                launch.finished_at = launch.updated_at = now
-                launch.error = f"the campaign was {parent.state}; {launch.created} branch runs had been started"
-                return False
-            if launch.state == LAUNCH_PENDING:
-                launch.state = LAUNCH_RUNNING
-                launch.started_at = now
-            size = batch_size or launch.batch_size or DEFAULT_BATCH_SIZE
-            root = session.get(OrgUnit, campaign.org_unit_id)
-            assert root is not None
-            units = list(session.scalars(
-                target_units_query(root, campaign.target_unit_types)
-                .where(OrgUnit.id > launch.cursor_unit_id)
-                .limit(size)
-            ))
-            done_units = set(session.scalars(
-                select(CampaignBranch.org_unit_id).where(
-                    CampaignBranch.campaign_id == campaign.instance_id,
-                    CampaignBranch.org_unit_id.in_([u.id for u in units]),
-                )
-            )) if units else set()
-            actor = session.get(Person, campaign.launched_by_id) if campaign.launched_by_id else None
-            for unit in units:
-                if unit.id not in done_units:
-                    _start_branch(session, campaign, unit, actor)
-                    launch.created += 1
-            if units:
-                launch.cursor_unit_id = units[-1].id
-            launch.batches += 1
-            launch.updated_at = clock.now()
-            more = len(units) == size
-            if not more:
-                launch.state = LAUNCH_DONE
-                launch.finished_at = launch.updated_at
-                audit.record(session, "campaign.launched", actor=actor, instance_id=campaign.instance_id,
-                             launch_id=launch.id, branches=launch.created)
-            return more
+        return outside_the_lock(lambda: _launch_batch(launch_id, batch_size))
     except Exception as exc:
         _mark_failed(launch_id, exc)
         raise
+
+
+def _launch_batch(launch_id: int, batch_size: int | None) -> bool:
+    with db.transaction() as session:
+        launch = session.scalar(select(CampaignLaunch).where(CampaignLaunch.id == launch_id).with_for_update())
+        if launch is None:
+            raise NotFound(f"campaign launch {launch_id} does not exist")
+        if launch.state in (LAUNCH_DONE, LAUNCH_FAILED):
+            return False
+        campaign = session.get(Campaign, launch.campaign_id)
+        assert campaign is not None
+        now = clock.now()
+        # Locked as a cancellation locks it: a cancelled campaign starts no more branches.
+        parent = lock_instance(session, campaign.instance_id)
+        if parent.state not in ("running", "suspended"):
+            launch.state = LAUNCH_DONE
+            launch.finished_at = launch.updated_at = now
+            launch.error = f"the campaign was {parent.state}; {launch.created} branch runs had been started"
+            return False
+        if launch.state == LAUNCH_PENDING:
+            launch.state = LAUNCH_RUNNING
+            launch.started_at = now
+        size = batch_size or launch.batch_size or DEFAULT_BATCH_SIZE
+        root = session.get(OrgUnit, campaign.org_unit_id)
+        assert root is not None
+        units = list(session.scalars(
+            target_units_query(root, campaign.target_unit_types)
+            .where(OrgUnit.id > launch.cursor_unit_id)
+            .limit(size)
+        ))
+        done_units = set(session.scalars(
+            select(CampaignBranch.org_unit_id).where(
+                CampaignBranch.campaign_id == campaign.instance_id,
+                CampaignBranch.org_unit_id.in_([u.id for u in units]),
+            )
+        )) if units else set()
+        actor = session.get(Person, campaign.launched_by_id) if campaign.launched_by_id else None
+        for unit in units:
+            if unit.id not in done_units:
+                _start_branch(session, campaign, unit, actor)
+                launch.created += 1
+        if units:
+            launch.cursor_unit_id = units[-1].id
+        launch.batches += 1
+        launch.updated_at = clock.now()
+        more = len(units) == size
+        if not more:
+            launch.state = LAUNCH_DONE
+            launch.finished_at = launch.updated_at
+            audit.record(session, "campaign.launched", actor=actor, instance_id=campaign.instance_id,
+                         launch_id=launch.id, branches=launch.created)
+        return more
 
 
 def _start_branch(session: Any, campaign: Campaign, unit: OrgUnit, actor: Person | None) -> None:
