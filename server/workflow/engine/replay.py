@@ -5,7 +5,7 @@ A step's scripts run while its transaction is open, and that transaction holds t
 runs, a unit of work runs under ``outside_the_lock``:
 
 * It keeps a **memo** for the unit of work: the sandbox request (the exact bytes sent to a
-  worker: mode, text, task data, external context) → the worker's answer. A script is a pure
+  worker: mode, text, task data, external context; kept as their digest) → the worker's answer. A script is a pure
   function of that request (the sandbox allows no side effect), so the answer can be replayed.
 * While a write transaction is open, the sandbox never asks a worker: a request in the memo
   gets the memo's answer (a failure raises its ``ScriptFailed`` again, so incidents are kept in
@@ -32,6 +32,7 @@ replaying to the outer one.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -59,18 +60,27 @@ PENDING = object()
 """What ``answer`` gives for a miss inside an engine call: the caller answers with a stand-in."""
 
 
+Miss = tuple[bytes, Ask, Failed]
+"""A request not answered yet, with how to ask it and how to read its answer."""
+
+
 class EvaluationNeeded(BaseException):  # noqa: N818 - a signal to the wrapper, not an error
     """The attempt needs scripts evaluated first; raised inside the transaction, taken by the wrapper."""
 
-    def __init__(self, misses: list[tuple[bytes, tuple[Ask, Failed]]]) -> None:
+    def __init__(self, misses: list[tuple[bytes, Miss]]) -> None:
         super().__init__(f"{len(misses)} script evaluation(s) needed")
         self.misses = misses
+
+
+def _key(request: bytes) -> bytes:
+    """The memo's key: a digest, so that the memo does not keep every request's task data."""
+    return hashlib.blake2b(request, digest_size=32).digest()
 
 
 @dataclass
 class _Memo:
     answers: dict[bytes, Any] = field(default_factory=dict)
-    misses: dict[bytes, tuple[Ask, Failed]] = field(default_factory=dict)
+    misses: dict[bytes, Miss] = field(default_factory=dict)
     depth: int = 0
     in_place: bool = False
     attempts: int = 0
@@ -79,13 +89,13 @@ class _Memo:
         misses, self.misses = list(self.misses.items()), {}
         return EvaluationNeeded(misses)
 
-    def evaluate(self, misses: list[tuple[bytes, tuple[Ask, Failed]]]) -> None:
+    def evaluate(self, misses: list[tuple[bytes, Miss]]) -> None:
         """In order, up to the first that fails: the first miss was computed from known answers,
         the later ones perhaps from stand-ins (a failure there may be no failure at all)."""
-        for request, (ask, failed) in misses:
-            if request in self.answers:
+        for key, (request, ask, failed) in misses:
+            if key in self.answers:
                 continue
-            answer = self.answers[request] = ask(request)
+            answer = self.answers[key] = ask(request)
             if failed(answer):
                 break
 
@@ -99,18 +109,19 @@ def answer(request: bytes, ask: Ask, failed: Failed) -> Any:
     memo = _MEMO.get()
     if memo is None or not in_write_transaction():
         return ask(request)
-    known = memo.answers.get(request, PENDING)
+    key = _key(request)
+    known = memo.answers.get(key, PENDING)
     if known is not PENDING:
         return known
     if memo.in_place:
-        known = memo.answers[request] = ask(request)
+        known = memo.answers[key] = ask(request)
         return known
     if memo.depth == 0:
-        memo.misses[request] = (ask, failed)
+        memo.misses[key] = (request, ask, failed)
         raise memo.needed()
-    if request in memo.misses or len(memo.misses) >= MAX_MISSES:  # stand-ins going round a loop
+    if key in memo.misses or len(memo.misses) >= MAX_MISSES:  # stand-ins going round a loop
         raise memo.needed()
-    memo.misses[request] = (ask, failed)
+    memo.misses[key] = (request, ask, failed)
     return PENDING
 
 
