@@ -184,6 +184,52 @@ def test_a_failing_script_is_replayed_as_its_failure_and_its_data_not_kept(as_us
     assert [data.get("divisor") for data, _writing in asked] == ["x"]
 
 
+FAN_OUT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    id="Defs_fan" targetNamespace="http://vanguard.example/bpmn/tests">
+  <bpmn:process id="fan" name="fan" isExecutable="true">
+    <bpmn:dataObject id="people" name="people"/>
+    <bpmn:dataObject id="labels" name="labels"/>
+    <bpmn:startEvent id="Begin"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Each" name="each">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties><spiffworkflow:property name="assignee" value="person"/></spiffworkflow:properties>
+        <spiffworkflow:preScript>label = 'for %s' % person</spiffworkflow:preScript>
+      </bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics spiffworkflow:scriptsOnInstances="true">
+        <bpmn:loopDataInputRef>people</bpmn:loopDataInputRef>
+        <bpmn:loopDataOutputRef>labels</bpmn:loopDataOutputRef>
+        <bpmn:inputDataItem id="person" name="person"/>
+        <bpmn:outputDataItem id="label" name="label"/>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:endEvent id="End1"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Begin" targetRef="Each" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Each" targetRef="End1" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_the_prescripts_of_a_fan_out_are_all_learnt_in_one_replay(as_user, monkeypatch):
+    token = as_user("designer").get("/api/me").get_json()["csrf_token"]
+    res = as_user("designer").post("/api/process-definitions", headers={"X-CSRFToken": token},
+                                   data={"file": (io.BytesIO(FAN_OUT.encode()), "fan.bpmn")},
+                                   content_type="multipart/form-data")
+    assert res.status_code == 201, res.get_json()
+    replays: list[int] = []
+    evaluate = replay._Memo.evaluate
+    monkeypatch.setattr(replay._Memo, "evaluate", lambda memo, misses: (replays.append(len(misses)),
+                                                                         evaluate(memo, misses))[1])
+    people = ["m1", "m2", "m3", "m4", "m5"]
+    instance = start(as_user("sec1"), "fan", data={"people": people})
+    assert replays == [5]
+    assert instance["id"] in {t["instance_id"] for t in as_user("m3").get("/api/tasks").get_json()["items"]}
+    assert all(f'"label": "for {p}"' in engine_state(instance["id"])[0] for p in people)
+
+
 def test_a_step_with_an_evaluation_is_replayed_once_and_one_without_is_not(app):
     attempts: list[int] = []
 

@@ -8,6 +8,10 @@ caller gets ``ScriptFailed``, which SpiffWorkflow reports as an error of the tas
 step fails and its transaction rolls back: nothing the script does can stop, hang or
 exit the server.
 
+Inside a unit of work run under ``replay.outside_the_lock`` (every request's and job's write),
+no worker is asked while the write transaction is open: the answers are looked up in that
+unit's memo, and a step that needs a new one is rolled back, evaluated, replayed (``replay.py``).
+
 What comes back is unpickled with an allowlist (plain data, the datetime types, Decimal,
 ZoneInfo): a worker cannot make the server build anything else.
 """
@@ -183,6 +187,7 @@ class Sandbox:
         if result[1] == "MemoryError":
             raise ScriptFailed("MemoryError", f"needed more than the limit of {self.limits.memory_mb} MB")
         raise ScriptFailed(str(result[1]), str(result[2]))
+
 
 def _failed(answer: bytes | tuple[str, str]) -> bool:
     if isinstance(answer, tuple):
