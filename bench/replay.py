@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from inbox.models import Task
 from server.app import create_app
 from server.database import db
 from server.ops.schema import migrate
@@ -85,9 +88,10 @@ def _one(member: Any, key: str) -> float:
     res = member.post("/api/process-instances", json={"process_key": key, "org_unit": "demo-branch1"})
     assert res.status_code == 201, res.get_json()
     instance = res.get_json()["id"]
-    [task] = [t for t in member.get("/api/tasks").get_json()["items"] if t["instance_id"] == instance]
+    with db.transaction() as session:  # the inbox list is paged: ask the table
+        task = session.scalars(select(Task.id).where(Task.instance_id == instance, Task.state == "open")).one()
     started = time.perf_counter()
-    res = member.post(f"/api/tasks/{task['id']}/complete", json={"data": {"decision": "approve"}})
+    res = member.post(f"/api/tasks/{task}/complete", json={"data": {"decision": "approve"}})
     elapsed = time.perf_counter() - started
     assert res.status_code == 200, res.get_json()
     return elapsed * 1000
