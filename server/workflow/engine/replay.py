@@ -46,7 +46,7 @@ log = logging.getLogger("vanguard.scripts")
 
 T = TypeVar("T")
 
-MAX_REPLAYS = 8
+MAX_REPLAYS = 4
 """Attempts that may end in ``EvaluationNeeded`` before one evaluates its misses in place."""
 MAX_MISSES = 500
 """Misses one attempt may note before ``EvaluationNeeded`` is raised at once (stand-ins in a loop)."""
