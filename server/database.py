@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -134,6 +135,15 @@ class Checkpointer:
         self._thread.join(timeout=5)
 
 
+_WRITING: ContextVar[bool] = ContextVar("vanguard_write_transaction", default=False)
+
+
+def in_write_transaction() -> bool:
+    """Whether this thread is inside ``Database.transaction()`` (holding the write lock or row locks):
+    the script sandbox then evaluates nothing itself (``server/workflow/engine/replay.py``)."""
+    return _WRITING.get()
+
+
 class Database:
     """Holds the engine and the session factory; created unbound, bound by ``init``."""
 
@@ -186,10 +196,12 @@ class Database:
         """
         with self._write_lock or nullcontext():
             session = self.session()
+            writing = _WRITING.set(True)
             try:
                 with session.begin():
                     yield session
             finally:
+                _WRITING.reset(writing)
                 session.close()
 
     def dispose(self) -> None:

@@ -15,6 +15,7 @@ from server.database import db
 from server.errors import NotFound, StepFailed
 from server.org.models import Person
 from server.workflow import incidents
+from server.workflow.engine import outside_the_lock
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -37,13 +38,21 @@ def write(fn: Callable[[Session], T]) -> T:
 
     A step that failed in a script (``StepFailed``) is rolled back like any error, then
     kept as an incident of its instance in a transaction of its own.
+
+    Scripts are evaluated with no transaction open (``outside_the_lock``): a use case whose
+    step needs an evaluation is rolled back, the scripts are evaluated, and ``fn`` runs again
+    in a new transaction; so ``fn`` must do nothing but its work in ``session``.
     """
     pending = g.get("idempotency") if has_request_context() and not g.get("idempotency_claimed") else None
-    try:
+
+    def attempt() -> T:
         with db.transaction() as session:
             if pending is not None:
                 idempotency.claim(session, pending)
-            result = fn(session)
+            return fn(session)
+
+    try:
+        result = outside_the_lock(attempt)
     except StepFailed as failed:
         try:
             with db.transaction() as session:

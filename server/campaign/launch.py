@@ -43,6 +43,7 @@ from server.campaign.plan import BRANCH, target_units_query
 from server.database import db
 from server.errors import NotFound
 from server.org.models import OrgUnit, Person
+from server.workflow.engine import outside_the_lock
 from server.workflow.models import ProcessInstance
 from server.workflow.stamping import start_many
 
@@ -70,10 +71,10 @@ def run_launch_batch(launch_id: int, batch_size: int | None = None) -> bool:
         if claim is None:
             return False
         try:
-            _create(launch_id, claim)
+            outside_the_lock(lambda: _create(launch_id, claim))
         except IntegrityError:
             # Another batch created some of these units' runs meanwhile: once more, skipping them.
-            _create(launch_id, claim)
+            outside_the_lock(lambda: _create(launch_id, claim))
         return True
     except Exception as exc:
         _mark_failed(launch_id, exc)

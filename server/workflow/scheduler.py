@@ -1,5 +1,8 @@
 """Running what fell due: timers, due dates, recurring starts and the e-mail outbox.
 
+Every unit of work that can step an instance runs under ``outside_the_lock``: its scripts are
+evaluated with no transaction open (``server/workflow/engine/replay.py``).
+
 Three ways to run it, all on the same functions and the same exactly-once rules
 (``server.workflow.jobs``):
 
@@ -23,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -35,7 +39,8 @@ from server.errors import StepFailed
 from server.notifications import mail
 from server.notifications import service as notifications
 from server.workflow import incidents, schedules
-from server.workflow.hooks import registry
+from server.workflow.engine import outside_the_lock
+from server.workflow.hooks import DailyDuty, registry
 from server.workflow.jobs import (
     Busy,
     claim_by_id,
@@ -77,12 +82,13 @@ class PassResult:
 
 def expand_schedules(now: datetime, limit: int = 100) -> int:
     """Run every due schedule (one transaction each); returns how many ran."""
-    count = 0
-    while count < limit:
+    def expand_one() -> bool:
         with db.transaction() as session:
             limit_lock_waits(session)
-            if schedules.expand_next_due(session, now) is None:
-                break
+            return schedules.expand_next_due(session, now) is not None
+
+    count = 0
+    while count < limit and outside_the_lock(expand_one):
         count += 1
     return count
 
@@ -98,7 +104,9 @@ def fire_one(now: datetime, *, job_id: int | None = None, skip: set[int] | None 
     worker = worker or worker_id()
     skip = skip if skip is not None else set()
     claimed: int | None = None
-    try:
+
+    def attempt() -> tuple[int | None, str]:
+        nonlocal claimed
         with db.transaction() as session:
             limit_lock_waits(session)
             job = claim_by_id(session, job_id, now) if job_id is not None else claim_next(session, now, skip)
@@ -110,6 +118,9 @@ def fire_one(now: datetime, *, job_id: int | None = None, skip: set[int] | None 
                 incidents.resolve(session, job_id=job.id)
             job.locked_until = None
         return claimed, outcome.state
+
+    try:
+        return outside_the_lock(attempt)
     except Busy:
         if claimed is not None:
             skip.add(claimed)
@@ -143,6 +154,11 @@ def send_mail(limit: int = 100) -> int:
     return sent
 
 
+def _run_duty(duty: DailyDuty, today: date) -> None:
+    with db.transaction() as session:
+        duty(session, today)
+
+
 _daily_lock = threading.Lock()
 _last_daily: date | None = None
 
@@ -160,8 +176,7 @@ def run_daily(now: datetime) -> bool:
         if _last_daily == today:
             return False
         for duty in registry.daily:
-            with db.transaction() as session:
-                duty(session, today)
+            outside_the_lock(partial(_run_duty, duty, today))
         _last_daily = today
     return True
 

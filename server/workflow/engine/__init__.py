@@ -14,6 +14,7 @@ The modules, lowest first (each imports only those above it):
 * ``types``: the plain values and errors handed out.
 * ``timeclock``: SpiffWorkflow's timers read ``server.clock``; the local zone; firing.
 * ``confined``: the sandbox's worker program and what a script may name (run as a process).
+* ``replay``: scripts evaluated outside the transaction (a unit of work's memo, its replays).
 * ``sandbox``: the pool of confined workers, their limits, ``ScriptFailed``.
 * ``scripting``: the script engine, its globals, timer expression values.
 * ``parts``: which multi-instance bodies run detached, as parts.
@@ -38,6 +39,7 @@ from server.workflow.engine.inspect import (
 )
 from server.workflow.engine.migrate import Migration, migrate_state
 from server.workflow.engine.parsing import BPMN_NS, lane_role_expression, parse_bpmn
+from server.workflow.engine.replay import outside_the_lock
 from server.workflow.engine.run import Run
 from server.workflow.engine.sandbox import ScriptFailed, set_script_limits, warm_sandbox
 from server.workflow.engine.stamp import StartStamp, start_stamp
@@ -73,6 +75,7 @@ __all__ = [
     "has_timer_events",
     "lane_role_expression",
     "migrate_state",
+    "outside_the_lock",
     "parse_bpmn",
     "set_local_timezone",
     "set_script_limits",

@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from server.workflow.engine.parsing import _properties
 from server.workflow.engine.parts import PART_KEY
+from server.workflow.engine.replay import engine_call
 from server.workflow.engine.sandbox import ScriptFailed
 from server.workflow.engine.scripting import CalendarSource, _script_engine
 from server.workflow.engine.store import _SPECS, dump_workflow, restore_workflow
@@ -161,6 +162,10 @@ class Run:
         A main run also starts the parts its step detached, runs each until it waits, and
         takes back at once those that end without waiting for anyone.
         """
+        with engine_call():
+            return self._advance()
+
+    def _advance(self) -> Snapshot:
         if not hasattr(self._wf, "_vanguard_starting"):
             self._steps()
             return self.snapshot()
@@ -215,7 +220,7 @@ class Run:
         fire are exactly those reported, whatever a second reading of the clock says.
         """
         due = [t for t in self.waiting_timers() if t.due_at <= now]
-        with firing_at(now):
+        with firing_at(now), engine_call():
             try:
                 self._wf.refresh_timers()
             except WorkflowException as exc:
@@ -287,7 +292,8 @@ class Run:
             raise EngineError("the task is no longer ready", None)
         task.set_data(**data)
         try:
-            task.run()
+            with engine_call():
+                task.run()
         except WorkflowException as exc:
             script = _script_failure(exc)  # its postScript failed
             error_class = script.error_class if script else None

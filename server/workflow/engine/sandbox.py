@@ -8,6 +8,10 @@ caller gets ``ScriptFailed``, which SpiffWorkflow reports as an error of the tas
 step fails and its transaction rolls back: nothing the script does can stop, hang or
 exit the server.
 
+Inside a unit of work run under ``replay.outside_the_lock`` (every request's and job's write),
+no worker is asked while the write transaction is open: the answers are looked up in that
+unit's memo, and a step that needs a new one is rolled back, evaluated, replayed (``replay.py``).
+
 What comes back is unpickled with an allowlist (plain data, the datetime types, Decimal,
 ZoneInfo): a worker cannot make the server build anything else.
 """
@@ -27,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.workflow.engine import confined
+from server.workflow.engine import confined, replay
 
 _PROGRAM = str(Path(confined.__file__).resolve())
 _START_SECONDS = 20.0
@@ -145,20 +149,35 @@ class Sandbox:
             return
 
     def run(self, mode: str, source: str, context: dict[str, Any], external: dict[str, Any]) -> Any:
-        """Evaluate (``eval``) or execute (``exec``) in a worker; raises ``ScriptFailed``."""
-        limits = self.limits
+        """Evaluate (``eval``) or execute (``exec``) in a worker; raises ``ScriptFailed``.
+
+        Inside a unit of work that evaluates outside its transaction (``replay``), the answer
+        comes from that unit's memo, or the attempt is doomed and a stand-in is given.
+        """
         request = pickle.dumps((mode, source, context, external), protocol=5)
+        answer = replay.answer(request, self._ask, _failed)
+        if answer is replay.PENDING:
+            return dict(context) if mode == "exec" else True
+        return self._decode(answer)
+
+    def _ask(self, request: bytes) -> bytes | tuple[str, str]:
+        """The worker's answer, or (error class, message) when it ran out of time or memory."""
+        limits = self.limits
         worker = self._take()
         answer = worker.ask(request, limits.seconds)
         if answer is None:
             code = worker.process.poll()
             self._replace(worker)
             if code is None:
-                raise ScriptFailed("TimeoutError", f"ran longer than the limit of {limits.seconds:g} s and was stopped")
-            raise ScriptFailed("MemoryError" if code != -24 else "TimeoutError",
-                               f"the script's worker died (exit {code}) at the limit of {limits.memory_mb} MB"
-                               if code != -24 else "the script used more CPU time than allowed")
+                return "TimeoutError", f"ran longer than the limit of {limits.seconds:g} s and was stopped"
+            return (("MemoryError", f"the script's worker died (exit {code}) at the limit of {limits.memory_mb} MB")
+                    if code != -24 else ("TimeoutError", "the script used more CPU time than allowed"))
         self._give_back(worker)
+        return answer
+
+    def _decode(self, answer: bytes | tuple[str, str]) -> Any:
+        if isinstance(answer, tuple):
+            raise ScriptFailed(*answer)
         try:
             result = _Unpickler(io.BytesIO(answer)).load()
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
@@ -166,8 +185,17 @@ class Sandbox:
         if result[0] == "ok":
             return result[1]
         if result[1] == "MemoryError":
-            raise ScriptFailed("MemoryError", f"needed more than the limit of {limits.memory_mb} MB")
+            raise ScriptFailed("MemoryError", f"needed more than the limit of {self.limits.memory_mb} MB")
         raise ScriptFailed(str(result[1]), str(result[2]))
+
+
+def _failed(answer: bytes | tuple[str, str]) -> bool:
+    if isinstance(answer, tuple):
+        return True
+    try:
+        return bool(_Unpickler(io.BytesIO(answer)).load()[0] != "ok")
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError):
+        return True
 
 
 sandbox = Sandbox()
