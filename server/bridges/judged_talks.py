@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.campaign.models import CampaignBranch, CampaignCommendation, SelectionFeedback
 from server.campaign.plan import BRANCH
 from server.campaign.selection import SELECTION
+from server.talks.models import Talk
 from server.talks.starts import start_must_talk
 from server.workflow.engine import Snapshot
 from server.workflow.hooks import ProcessFamily
@@ -56,8 +57,14 @@ def on_branch_saved(session: Session, instance: ProcessInstance, snapshot: Snaps
         .order_by(CampaignCommendation.id)
     ):
         assert row.person is not None
+        if session.scalar(select(Talk.id).where(Talk.source == f"commendation:{row.id}")) is not None:
+            continue  # started before 2026-12-05 under the row's id
+        # Named by the branch run and the member, not the row's id: a rolled-back attempt (a script
+        # evaluated outside the lock, server/workflow/engine/replay.py) draws a new id on PostgreSQL,
+        # and the talk's data must be the same at every attempt for its scripts to be replayed.
         start_must_talk(session, branch.org_unit_id, row.person.username, "commendation_or_punishment",
-                        source=f"commendation:{row.id}", note=f"受到表彰：{row.citation}"[:2000])
+                        source=f"commendation:{instance.id}:{row.person.username}",
+                        note=f"受到表彰：{row.citation}"[:2000])
 
 
 FAMILY = ProcessFamily(name="records → must-talks", saves={SELECTION: on_selection_saved, BRANCH: on_branch_saved})
