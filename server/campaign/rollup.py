@@ -45,20 +45,24 @@ MAX_LEVELS = 4
 
 
 def on_branch_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    refresh(session, instance)
+    refresh(session, instance, first_save=instance.lock_version == 1)
 
 
 def on_branch_cancelled(session: Session, instance: ProcessInstance) -> None:
     refresh(session, instance)
 
 
-def refresh(session: Session, instance: ProcessInstance) -> None:
-    """Recount one branch run's counters from its base tables, in the caller's transaction."""
+def refresh(session: Session, instance: ProcessInstance, *, first_save: bool = False) -> None:
+    """Recount one branch run's counters from its base tables, in the caller's transaction.
+
+    At a run's first save (its start; a launch makes thousands in a row) nothing can have been
+    pledged or rated yet and no counter or due-date row exists: only its open tasks are read.
+    """
     run = session.get(CampaignBranch, instance.id)
     if run is None:  # not recorded yet (the first save records it before this hook)
         return
-    counts = branch_counts(session, instance.id)
-    row = session.get(CampaignBranchCount, instance.id)
+    counts = dict.fromkeys(_COUNTED, 0) if first_save else branch_counts(session, instance.id)
+    row = None if first_save else session.get(CampaignBranchCount, instance.id)
     if row is None:
         row = CampaignBranchCount(branch_instance_id=instance.id, campaign_id=run.campaign_id,
                                   org_unit_id=run.org_unit_id)
@@ -67,7 +71,10 @@ def refresh(session: Session, instance: ProcessInstance) -> None:
     for key, value in values.items():
         if getattr(row, key, None) != value:
             setattr(row, key, value)
-    _write_dues(session, run, branch_dues(session, instance.id))
+    _write_dues(session, run, branch_dues(session, instance.id), stored_nothing=first_save)
+
+
+_COUNTED = ("pledged", "approved", "fulfilled", "rated", "appraised", "raters_done")
 
 
 def branch_counts(session: Session, instance_id: int) -> dict[str, int]:
@@ -95,16 +102,19 @@ def branch_dues(session: Session, instance_id: int) -> dict[datetime, tuple[int,
     }
 
 
-def _write_dues(session: Session, run: CampaignBranch, dues: dict[datetime, tuple[int, int]]) -> None:
+def _write_dues(session: Session, run: CampaignBranch, dues: dict[datetime, tuple[int, int]], *,
+                stored_nothing: bool = False) -> None:
     """Replace the branch's due-date rows when they changed (plain statements: no ORM objects)."""
     table = _DUES
-    stored = {
-        due_at: (tasks, pledges) for due_at, tasks, pledges in session.execute(
-            select(table.c.due_at, table.c.tasks, table.c.pledges).where(table.c.branch_instance_id == run.instance_id))
-    }
-    if stored == dues:
-        return
-    session.execute(delete(table).where(table.c.branch_instance_id == run.instance_id))
+    if not stored_nothing:
+        stored = {
+            due_at: (tasks, pledges) for due_at, tasks, pledges in session.execute(
+                select(table.c.due_at, table.c.tasks, table.c.pledges)
+                .where(table.c.branch_instance_id == run.instance_id))
+        }
+        if stored == dues:
+            return
+        session.execute(delete(table).where(table.c.branch_instance_id == run.instance_id))
     if dues:
         session.execute(insert(table), [
             {"branch_instance_id": run.instance_id, "due_at": due_at, "campaign_id": run.campaign_id,
