@@ -45,7 +45,9 @@ MAX_LEVELS = 4
 
 
 def on_branch_saved(session: Session, instance: ProcessInstance, snapshot: Snapshot) -> None:
-    refresh(session, instance, first_save=instance.lock_version == 1)
+    # The main workflow's first save; a detached body's completion is saved before its main
+    # workflow's version rises, so it never counts as one.
+    refresh(session, instance, first_save=instance.lock_version == 1 and snapshot.part is None)
 
 
 def on_branch_cancelled(session: Session, instance: ProcessInstance) -> None:
