@@ -71,10 +71,11 @@ def _open_tasks(env: Env, element: str) -> list[tuple[int, str, str]]:
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def mobilise(env: Env, threads: int = 4) -> dict[str, Any]:
-    """Every branch secretary completes his branch's mobilisation, so that every member gets a pledge."""
+def mobilise(env: Env, threads: int = 4, limit: int | None = None) -> dict[str, Any]:
+    """Every branch secretary (or the first ``limit``) completes his branch's mobilisation, so that
+    every member gets a pledge."""
     by_code = {b.code: b for b in env.org.branches}
-    work = _open_tasks(env, "Mobilise")
+    work = _open_tasks(env, "Mobilise")[:limit]
     lock = threading.Lock()
     errors: list[str] = []
 

@@ -18,7 +18,6 @@ real launch of that size.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,34 +34,6 @@ from server.org.models import OrgUnit
 
 MOBILISED = 100
 STAGES = ("mobilise", "pledge", "fulfil", "review", "appraisal", "commendation")
-
-
-def _mobilise_some(env: Env, branches: int) -> dict[str, Any]:
-    by_code = {b.code: b for b in env.org.branches}
-    work = [t for t in bcampaign._open_tasks(env, "Mobilise")][:branches]  # noqa: SLF001 - the bench's own helper
-    lock, errors = threading.Lock(), []
-
-    def run() -> None:
-        while True:
-            with lock:
-                if not work:
-                    return
-                task_id, code, _ = work.pop()
-            client = env.client(by_code[code].secretary)
-            status, body = client.call("POST", f"/api/tasks/{task_id}/complete", {"data": bcampaign.mobilise_form()})
-            client.close()
-            if status != 200:
-                errors.append(f"{status}: {str(body)[:200]}")
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=run) for _ in range(4)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise RuntimeError(f"mobilisation failed {len(errors)} times, e.g. {errors[0]}")
-    return {"mobilised": branches, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def _bulk_runs(env: Env, campaign_id: int) -> dict[str, Any]:
@@ -188,7 +159,8 @@ def scale_rollup(bench: Bench) -> None:
                 env.server.phase("launch")
                 launched = bcampaign.launch(env, admin)
                 result["launch_s"] = launched["done_s"]
-                result.update(_mobilise_some(env, min(MOBILISED, len(env.org.branches))))
+                mobilised = bcampaign.mobilise(env, limit=min(MOBILISED, len(env.org.branches)))
+                result.update(mobilised=mobilised["branches"], seconds=mobilised["seconds"])
             else:
                 env.server.phase("launch")
                 launched = bcampaign.launch(env, admin, unit_code="bench-pc001")
